@@ -1,0 +1,492 @@
+package breaker
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// Breaker is a circuit breaker. Create one with [New]; the zero value is
+// not usable. A Breaker is safe for concurrent use by any number of
+// goroutines; its admission and recording paths take no lock.
+//
+// A Breaker is not tied to a result type: use [Breaker.Do] for calls that
+// return only an error, [Call] for calls that return a value, and
+// [Breaker.Allow] with [Permit.Done] where the guarded work cannot be
+// wrapped in a closure.
+type Breaker struct {
+	name string
+	cfg  config
+	base time.Time // origin of token start times (monotonic)
+
+	cur     atomic.Pointer[gen] // the state word: current generation
+	inUse   striped             // in-flight calls, when cfg.inflight
+	tickets atomic.Pointer[ticketRing]
+
+	mu       sync.Mutex // guards the fields below and serialises transitions
+	bo       *backoff.ExponentialBackOff
+	nextID   uint64
+	queue    []Event // events not yet delivered, in generation order
+	draining bool    // a goroutine is delivering queue
+}
+
+// New returns a closed breaker named name with settings s. It returns an
+// error matching [ErrInvalidSettings] when s is out of range or would wedge
+// the breaker. New starts no goroutine; timers run only while the breaker is
+// open or half-open.
+func New(name string, s Settings) (*Breaker, error) {
+	cfg, err := newConfig(s)
+	if err != nil {
+		return nil, err
+	}
+	b := &Breaker{name: name, cfg: cfg, base: time.Now()}
+	if cfg.inflight {
+		b.inUse = newStriped()
+	}
+	b.bo = &backoff.ExponentialBackOff{
+		InitialInterval:     cfg.OpenTimeout,
+		RandomizationFactor: cfg.jitter,
+		Multiplier:          cfg.OpenMultiplier,
+		MaxInterval:         cfg.maxOpen,
+		MaxElapsedTime:      0,
+		Stop:                backoff.Stop,
+		Clock:               backoff.SystemClock,
+	}
+	b.bo.Reset()
+	b.mu.Lock()
+	g := b.newGen(StateClosed, ModeNormal, 0, time.Now())
+	b.mu.Unlock()
+	b.cur.Store(g)
+	return b, nil
+}
+
+// Name returns the name given to [New].
+func (b *Breaker) Name() string { return b.name }
+
+// State returns the current state. A forced-open breaker reports
+// [StateOpen]; a disabled one [StateDisabled]. It reads no clock.
+func (b *Breaker) State() State { return b.cur.Load().state }
+
+// Mode returns the current mode.
+func (b *Breaker) Mode() Mode { return b.cur.Load().mode }
+
+// RetryAfter returns how long until an open breaker admits probes again,
+// for a Retry-After header. It is zero when the breaker admits calls, and
+// zero when forced open (no end is known).
+func (b *Breaker) RetryAfter() time.Duration {
+	g := b.cur.Load()
+	if g.kind != kindOpen || g.mode == ModeForcedOpen {
+		return 0
+	}
+	return max(0, time.Until(g.until))
+}
+
+// Snapshot returns the current counts. See [Snapshot] for what each field
+// tracks and when.
+func (b *Breaker) Snapshot() Snapshot {
+	g := b.cur.Load()
+	if g.tw != nil {
+		g.tw.advance(time.Now())
+	}
+	return b.snapshot(g)
+}
+
+func (b *Breaker) snapshot(g *gen) Snapshot {
+	s := Snapshot{
+		State:               g.state,
+		Mode:                g.mode,
+		Generation:          g.id,
+		Since:               g.since,
+		ConsecutiveFailures: g.consec.Load(),
+		ProbeSuccesses:      g.probeSucc.Load(),
+		Reopens:             g.reopens,
+		ShadowRejections:    g.shadow.Load(),
+	}
+	if b.cfg.inflight {
+		s.InFlight = b.inUse.sum()
+	}
+	switch {
+	case g.cw != nil:
+		s.Calls, s.Failures, s.SlowCalls = g.cw.counts()
+	case g.tw != nil:
+		s.Calls, s.Failures, s.SlowCalls = g.tw.counts()
+	}
+	return s
+}
+
+// Do calls fn if the breaker admits it, records its outcome and returns its
+// error. A rejection returns an [*OpenError] (matching [ErrOpen]) without
+// calling fn; a ctx already done returns ctx.Err() without calling fn or
+// recording anything. If fn panics, the panic is recorded as a failure and
+// keeps unwinding with its original stack.
+func (b *Breaker) Do(ctx context.Context, fn func(context.Context) error) error {
+	if err := b.cur.Load().rej; err != nil { // a rejection is one load and a return
+		return err
+	}
+	return b.run(ctx, fn)
+}
+
+// run is Do past the rejection check. It loads the state word again (the
+// state may have changed since; enter rejects when it has opened).
+func (b *Breaker) run(ctx context.Context, fn func(context.Context) error) error {
+	g := b.cur.Load()
+	switch g.kind {
+	case kindLean:
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		done := false
+		defer func() {
+			if !done {
+				b.record(g, Failure, false)
+			}
+		}()
+		err := fn(ctx)
+		done = true
+		if err != nil {
+			b.leanError(ctx, g, err)
+		} else if g.consec.Load() != 0 {
+			g.consec.Store(0)
+		}
+		return err
+	case kindWindow:
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		done := false
+		defer func() {
+			if !done {
+				b.record(g, Failure, false)
+			}
+		}()
+		err := fn(ctx)
+		done = true
+		if err != nil {
+			b.leanError(ctx, g, err)
+		} else {
+			b.windowSuccess(g)
+		}
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return b.do(ctx, g, fn)
+}
+
+// do is the general path of Do and Call.
+func (b *Breaker) do(ctx context.Context, g *gen, fn func(context.Context) error) error {
+	var t token
+	if err := b.enter(g, &t); err != nil {
+		return err
+	}
+	if t.g == nil {
+		return fn(ctx)
+	}
+	done := false
+	defer func() {
+		if !done {
+			b.exit(&t, Failure)
+		}
+	}()
+	err := fn(ctx)
+	done = true
+	b.exit(&t, b.cfg.classify(ctx, err))
+	return err
+}
+
+// Call is [Breaker.Do] for a call that returns a value: it calls fn if b
+// admits it, records the outcome of its error and returns its results. A
+// rejection returns the zero T and an [*OpenError].
+func Call[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T, error)) (T, error) {
+	g := b.cur.Load()
+	if g.rej != nil {
+		var zero T
+		return zero, g.rej
+	}
+	return call(ctx, b, g, fn)
+}
+
+// call is Call past the rejection check.
+func call[T any](ctx context.Context, b *Breaker, g *gen, fn func(context.Context) (T, error)) (T, error) {
+	var v T
+	switch g.kind {
+	case kindLean:
+		if err := ctx.Err(); err != nil {
+			return v, err
+		}
+		done := false
+		defer func() {
+			if !done {
+				b.record(g, Failure, false)
+			}
+		}()
+		v, err := fn(ctx)
+		done = true
+		if err != nil {
+			b.leanError(ctx, g, err)
+		} else if g.consec.Load() != 0 {
+			g.consec.Store(0)
+		}
+		return v, err
+	case kindWindow:
+		if err := ctx.Err(); err != nil {
+			return v, err
+		}
+		done := false
+		defer func() {
+			if !done {
+				b.record(g, Failure, false)
+			}
+		}()
+		v, err := fn(ctx)
+		done = true
+		if err != nil {
+			b.leanError(ctx, g, err)
+		} else {
+			b.windowSuccess(g)
+		}
+		return v, err
+	}
+	if err := ctx.Err(); err != nil {
+		return v, err
+	}
+	err := b.do(ctx, g, func(ctx context.Context) error {
+		var err error
+		v, err = fn(ctx)
+		return err
+	})
+	return v, err
+}
+
+// windowSuccess records a success on the time-window path: no clock read,
+// one striped add.
+func (b *Breaker) windowSuccess(g *gen) {
+	if g.consec.Load() != 0 {
+		g.consec.Store(0)
+	}
+	g.tw.success()
+}
+
+// leanError records a non-nil error on the lean closed path.
+func (b *Breaker) leanError(ctx context.Context, g *gen, err error) {
+	b.record(g, DefaultClassify(ctx, err), false)
+}
+
+// Allow asks for admission of one call. On success it returns a [Permit]
+// whose Done must be called with the call's error; on rejection it returns
+// an [*OpenError] matching [ErrOpen]; if ctx is already done it returns
+// ctx.Err() and takes no permit. Allow does not allocate.
+func (b *Breaker) Allow(ctx context.Context) (Permit, error) {
+	g := b.cur.Load()
+	if g.rej != nil {
+		return Permit{}, g.rej
+	}
+	if err := ctx.Err(); err != nil {
+		return Permit{}, err
+	}
+	var p Permit
+	if err := b.enter(g, &p.t); err != nil || p.t.g == nil {
+		return Permit{}, err
+	}
+	if !p.t.probe { // a probe slot already makes Done once-only
+		b.takeTicket(&p.t)
+	}
+	p.b, p.ctx = b, ctx
+	return p, nil
+}
+
+// Permit is an admission from [Breaker.Allow]. It is a small value; copies
+// share its identity, so Done records at most once across all copies. The
+// zero Permit is valid and its Done does nothing. Done may be called from
+// any goroutine, also concurrently on copies. A Permit must not outlive
+// the call it admitted; it keeps the ctx given to Allow only to classify the
+// outcome.
+type Permit struct {
+	b   *Breaker
+	ctx context.Context
+	t   token
+}
+
+// token is an admitted call in flight.
+type token struct {
+	g      *gen   // nil: untracked (pass-through or shadow admission)
+	start  int64  // ns since Breaker.base, when the slow-call policy is on
+	ticket uint64 // identity for the once-only Done
+	slot   int32  // probe slot or ticket ring slot; -1 when none
+	probe  bool
+	count  bool // counted in Breaker.inUse
+}
+
+// Done records the outcome of the admitted call from its error, classified
+// by [Settings.Classify]. Only the first Done of a permit (or of any of its
+// copies) counts; later ones do nothing. A result that arrives after the
+// breaker has moved to another generation is dropped.
+func (p Permit) Done(err error) {
+	if p.b == nil {
+		return
+	}
+	p.b.exit(&p.t, p.b.cfg.classify(p.ctx, err))
+}
+
+// enter decides admission for generation g, filling in t. It leaves t.g nil
+// to admit the call untracked. Filling a caller's token instead of
+// returning one avoids copying it through memory.
+func (b *Breaker) enter(g *gen, t *token) error {
+	t.slot = -1
+	switch g.kind {
+	case kindLean, kindWindow, kindClosed:
+	case kindHalf:
+		if !b.takeProbe(g, t) {
+			if g.mode == ModeMetricsOnly {
+				g.shadow.Add(1)
+				return nil
+			}
+			return g.err
+		}
+	case kindPass:
+		return nil
+	default: // kindOpen
+		if g.mode == ModeMetricsOnly {
+			g.shadow.Add(1)
+			return nil
+		}
+		return g.err
+	}
+	t.g = g
+	if b.cfg.slow {
+		t.start = int64(time.Since(b.base))
+	}
+	if b.cfg.inflight {
+		t.count = true
+		b.inUse.add(1)
+	}
+	return nil
+}
+
+// exit records the outcome of an admitted call, once.
+func (b *Breaker) exit(t *token, o Outcome) {
+	if t.g == nil {
+		return
+	}
+	if t.probe {
+		if !t.g.probes[t.slot].CompareAndSwap(t.ticket, 0) {
+			return
+		}
+	} else if t.slot >= 0 {
+		if !b.tickets.Load().slots[t.slot].CompareAndSwap(t.ticket, 0) {
+			return
+		}
+	}
+	if t.count {
+		b.inUse.add(-1)
+	}
+	slow := false
+	if b.cfg.slow && o != Ignore {
+		slow = time.Since(b.base)-time.Duration(t.start) >= b.cfg.SlowCallDuration
+	}
+	b.record(t.g, o, slow)
+}
+
+func (b *Breaker) takeProbe(g *gen, t *token) bool {
+	n := g.ticket.Add(1)
+	for i := range g.probes {
+		if g.probes[i].CompareAndSwap(0, n) {
+			t.ticket, t.slot, t.probe = n, int32(i), true
+			return true
+		}
+	}
+	return false
+}
+
+// ticketRing makes Done once-only across Permit copies without allocating
+// per permit: a permit owns a slot holding its ticket until Done clears it.
+type ticketRing struct {
+	next  atomic.Uint64
+	slots [256]atomic.Uint64
+}
+
+func (b *Breaker) takeTicket(t *token) {
+	r := b.tickets.Load()
+	if r == nil {
+		b.tickets.CompareAndSwap(nil, new(ticketRing))
+		r = b.tickets.Load()
+	}
+	n := r.next.Add(1)
+	for i := range uint64(8) {
+		s := (n + i) & 255
+		if r.slots[s].CompareAndSwap(0, n) {
+			t.ticket, t.slot = n, int32(s)
+			return
+		}
+	}
+	// More than ~256 permits outstanding: this one records on every Done.
+}
+
+// record applies an outcome to generation g. Results of a generation that is
+// no longer current are dropped.
+func (b *Breaker) record(g *gen, o Outcome, slow bool) {
+	if o == Ignore || b.cur.Load() != g {
+		return
+	}
+	switch g.kind {
+	case kindLean, kindWindow, kindClosed:
+		trip := false
+		if o == Failure {
+			n := g.consec.Add(1)
+			trip = b.cfg.ConsecutiveFailures > 0 && n >= int64(b.cfg.ConsecutiveFailures)
+		} else if g.consec.Load() != 0 {
+			g.consec.Store(0)
+		}
+		if g.kind != kindLean {
+			switch {
+			case g.cw != nil:
+				g.cw.add(o == Failure, slow)
+			case g.tw != nil:
+				if o == Failure || slow {
+					g.tw.addAt(time.Now(), o == Failure, slow)
+				} else {
+					g.tw.success()
+				}
+			}
+			if !trip && (o == Failure || slow || g.cw != nil) {
+				trip = b.rateTrips(g)
+			}
+		}
+		if trip {
+			b.transition(g, StateOpen, g.mode)
+		}
+	case kindHalf:
+		if o == Failure {
+			b.transition(g, StateOpen, g.mode)
+			return
+		}
+		if g.probeSucc.Add(1) >= int64(b.cfg.HalfOpenSuccesses) {
+			b.transition(g, StateClosed, g.mode)
+		}
+	}
+}
+
+// rateTrips evaluates the rate policies and the custom predicate.
+func (b *Breaker) rateTrips(g *gen) bool {
+	var calls, fails, slows int64
+	switch {
+	case g.cw != nil:
+		calls, fails, slows = g.cw.counts()
+	case g.tw != nil:
+		calls, fails, slows = g.tw.counts()
+	}
+	c := &b.cfg
+	if calls > 0 && calls >= int64(c.MinCalls) {
+		if c.FailureRate > 0 && float64(fails) >= c.FailureRate*float64(calls) {
+			return true
+		}
+		if c.slow && float64(slows) >= c.SlowCallRate*float64(calls) {
+			return true
+		}
+	}
+	return c.Trip != nil && c.Trip(b.snapshot(g))
+}
