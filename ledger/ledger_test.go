@@ -721,7 +721,10 @@ func TestCheckpoints(t *testing.T) {
 	}
 	// A wrong key fails the signatures.
 	otherPub, _, _ := ed25519.GenerateKey(nil)
-	l, _ = ledger.Open(dir, ledger.Options{VerifyKey: otherPub})
+	l, err = ledger.Open(dir, ledger.Options{VerifyKey: otherPub})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
 	_, err = l.Verify(context.Background())
 	l.Close()
 	if !errors.As(err, &ve) || !strings.Contains(ve.Reason, "signature") {
@@ -729,7 +732,10 @@ func TestCheckpoints(t *testing.T) {
 	}
 	// An unreadable checkpoints file is corruption.
 	os.WriteFile(filepath.Join(dir, "CHECKPOINTS"), []byte("{nope\n"), 0o600)
-	l, _ = ledger.Open(dir, ledger.Options{VerifyKey: pub})
+	l, err = ledger.Open(dir, ledger.Options{VerifyKey: pub})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
 	_, err = l.Verify(context.Background())
 	l.Close()
 	var ce *ledger.CorruptError
