@@ -51,7 +51,10 @@ func crashChild(dir string) int {
 // random moments, then checks that every acknowledged record survived, the
 // chain verifies and the ledger accepts new records.
 func TestCrashSIGKILL(t *testing.T) {
-	t.Parallel()
+	// Not parallel: while a child is being started, fork briefly holds a
+	// copy of every descriptor of this process, including the LOCK file of
+	// ledgers that other tests are closing and reopening, which would make
+	// their reopen fail with ErrLocked (see the package doc on locking).
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)

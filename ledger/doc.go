@@ -35,7 +35,10 @@
 // segment files holding length-prefixed frames, each with a CRC-32C and a
 // JSON payload followed by a newline (grep and jq work on them). An
 // exclusive flock(2) on the directory's LOCK file keeps a second process
-// out (on systems without flock there is no lock). Segments rotate at
+// out (on systems without flock there is no lock). The lock belongs to the
+// open LOCK file: a child process started at the very moment a ledger is
+// closed holds a copy of that descriptor until it execs, so a reopen in
+// that instant can fail with [ErrLocked]; retry it. Segments rotate at
 // Options.SegmentSize; retention (Options.MaxAge, MaxTotalSize) deletes the
 // oldest sealed segments after writing an ANCHOR (the chain position before
 // the first retained record), so verification still works. Each sealed

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/devskyy/devskyy/ledger"
+)
+
+func TestRecoverPanicsRecordsAndHidesDetail(t *testing.T) {
+	led, err := ledger.New(ledger.NewMemoryStore(), ledger.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer led.Close()
+	p := &platform{led: led, log: newLogger(false, &strings.Builder{}), metrics: newMetrics()}
+	h := p.requestID(p.secure(p.recoverPanics(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		panic("db password is hunter2")
+	}))))
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/boom", nil)
+	req.Header.Set("X-Request-ID", "req-42")
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusInternalServerError || strings.Contains(rec.Body.String(), "hunter2") {
+		t.Fatalf("response %d %s", rec.Code, rec.Body)
+	}
+	var body struct{ ID string }
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.ID == "" {
+		t.Fatalf("no id in %s", rec.Body)
+	}
+	id, err := ledger.ParseID(body.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := led.Get(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Type != "panic" || e.RequestID != "req-42" || !strings.Contains(e.Stack, "recoverPanics") {
+		t.Errorf("ledger entry %+v", e)
+	}
+	if got := rec.Header().Get("X-Request-ID"); got != "req-42" {
+		t.Errorf("request id %q", got)
+	}
+
+	// http.ErrAbortHandler keeps unwinding, as net/http expects.
+	abort := p.recoverPanics(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) }))
+	defer func() {
+		if v := recover(); v != http.ErrAbortHandler {
+			t.Errorf("recovered %v, want http.ErrAbortHandler", v)
+		}
+	}()
+	abort.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+}
+
+func TestValidRequestID(t *testing.T) {
+	for id, want := range map[string]bool{"": false, "abc-1.2_3": true, strings.Repeat("a", 65): false, "a b": false, "é": false, "x\n": false} {
+		if got := validRequestID(id); got != want {
+			t.Errorf("validRequestID(%q) = %v", id, got)
+		}
+	}
+}
+
+func TestParseAPIKey(t *testing.T) {
+	digest := strings.Repeat("ab", 32)
+	if _, err := parseAPIKey("ci", "api_user:ci-bot:"+digest); err != nil {
+		t.Fatal(err)
+	}
+	for _, spec := range []string{"api_user:ci-bot", "root:ci-bot:" + digest, "api_user:ci-bot:zz", "api_user:ci-bot:abcd"} {
+		_, err := parseAPIKey("ci", spec)
+		if err == nil {
+			t.Errorf("accepted %q", spec)
+		} else if strings.Contains(err.Error(), spec) {
+			t.Errorf("error echoes the value: %v", err)
+		}
+	}
+}
