@@ -45,12 +45,17 @@ type Store interface {
 // registries that rebuild their catalogue at start-up. The zero MemoryStore
 // is empty and ready to use; it is safe for concurrent use.
 type MemoryStore struct {
-	mu     sync.Mutex       // guards models
+	catalogue
+}
+
+// catalogue is the map of records both stores serve reads from.
+type catalogue struct {
+	mu     sync.Mutex       // guards models; FileStore also holds it across a snapshot write
 	models map[string]Model // deep copies, owned by the store
 }
 
 // Load returns copies of every record, sorted by name.
-func (s *MemoryStore) Load(ctx context.Context) ([]Model, error) {
+func (s *catalogue) Load(ctx context.Context) ([]Model, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -60,7 +65,7 @@ func (s *MemoryStore) Load(ctx context.Context) ([]Model, error) {
 }
 
 // Get returns a copy of the named record.
-func (s *MemoryStore) Get(ctx context.Context, name string) (Model, error) {
+func (s *catalogue) Get(ctx context.Context, name string) (Model, error) {
 	if err := ctx.Err(); err != nil {
 		return Model{}, err
 	}
@@ -128,9 +133,7 @@ func sortedModels(models map[string]Model) []Model {
 // FileStore is safe for concurrent use.
 type FileStore struct {
 	path string
-
-	mu     sync.Mutex // guards models and serialises writes
-	models map[string]Model
+	catalogue
 }
 
 // snapshotFormat names the snapshot encoding.
@@ -148,7 +151,7 @@ type snapshot struct {
 // Put. A missing file is an empty store; a corrupt or inconsistent snapshot is
 // an error wrapping [ErrInvalid] (the file is left untouched).
 func OpenFileStore(path string) (*FileStore, error) {
-	s := &FileStore{path: path, models: map[string]Model{}}
+	s := &FileStore{path: path, catalogue: catalogue{models: map[string]Model{}}}
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return s, nil
@@ -212,30 +215,6 @@ func encodeSnapshot(models []Model) ([]byte, error) {
 
 // Path returns the snapshot file's path.
 func (s *FileStore) Path() string { return s.path }
-
-// Load returns copies of every record, sorted by name.
-func (s *FileStore) Load(ctx context.Context) ([]Model, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return sortedModels(s.models), nil
-}
-
-// Get returns a copy of the named record.
-func (s *FileStore) Get(ctx context.Context, name string) (Model, error) {
-	if err := ctx.Err(); err != nil {
-		return Model{}, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m, ok := s.models[name]
-	if !ok {
-		return Model{}, ErrNotFound
-	}
-	return m.clone(), nil
-}
 
 // Put writes a new snapshot holding m if the stored generation equals prev.
 func (s *FileStore) Put(ctx context.Context, m Model, prev uint64) error {

@@ -242,7 +242,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// Bad input: 400 with nothing internal.
 	for _, body := range []string{`{"name":"../../etc/passwd"}`, `{"name":"x","customisations":{"a":"javascript:alert(1)"}}`, `{"name":1}`, `{"name":"x","extra":1}`, `not json`} {
-		noInternals(t, s.expect(400, "POST", "/api/v1/agents/theme-builder/run", "API_KEY", body))
+		noInternals(t, s.expect(400, "POST", "/api/v1/agents/theme-builder/run", "API_KEY", body, "X-Request-ID", "e2e-bad-input"))
 	}
 	noInternals(t, s.expect(400, "POST", "/api/v1/agents/code-scanner/run", "API_KEY", `{"path":"../.."}`))
 
@@ -251,8 +251,10 @@ func TestEndToEnd(t *testing.T) {
 
 	// Failures open the breaker: 503 with Retry-After, internals never shown.
 	var open response
+	openID := ""
 	for i := 0; i < 10; i++ {
-		r := s.do("POST", "/api/v1/agents/diagnostics/run", "API_KEY", `{"message":"x","fail":true}`, "X-Request-ID", fmt.Sprintf("e2e-fail-%d", i))
+		openID = fmt.Sprintf("e2e-fail-%d", i)
+		r := s.do("POST", "/api/v1/agents/diagnostics/run", "API_KEY", `{"message":"x","fail":true}`, "X-Request-ID", openID)
 		noInternals(t, r)
 		if r.status == 503 {
 			open = r
@@ -267,7 +269,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// Every failure is in the ledger under its request id.
-	for _, id := range []string{"e2e-timeout", "e2e-fail-0"} {
+	for _, id := range []string{"e2e-bad-input", "e2e-timeout", "e2e-fail-0", openID} {
 		var entries []map[string]any
 		s.expect(200, "GET", "/api/v1/ledger?request_id="+id, "TOKEN_ADMIN", "").json(t, &entries)
 		if len(entries) == 0 {
