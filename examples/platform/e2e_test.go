@@ -301,6 +301,16 @@ func TestEndToEnd(t *testing.T) {
 	// Models: activate the second version; a restart keeps it.
 	s.expect(200, "POST", "/api/v1/models/size-recommender/activate", "TOKEN_ADMIN", `{"version":"1.1.0","why":"e2e"}`)
 	s.expect(403, "POST", "/api/v1/models/size-recommender/rollback", "TOKEN_DEVELOPER", `{}`)
+	s.expect(403, "GET", "/api/v1/models", "TOKEN_READ_ONLY", "")
+	var versions []map[string]any
+	s.expect(200, "GET", "/api/v1/models", "TOKEN_ADMIN", "").json(t, &versions)
+	if len(versions) != 2 {
+		t.Errorf("model versions: %v", versions)
+	}
+	s.expect(201, "POST", "/api/v1/models/size-recommender/versions", "TOKEN_ADMIN", `{"version":"1.0.0","artifact":"size-recommender/1.0.0/model.json","tags":["shipped"]}`)
+	s.expect(409, "POST", "/api/v1/models/size-recommender/versions", "TOKEN_ADMIN", `{"version":"1.0.0","artifact":"size-recommender/1.1.0/model.json"}`)
+	noInternals(t, s.expect(400, "POST", "/api/v1/models/size-recommender/versions", "TOKEN_ADMIN", `{"version":"9.9.9","artifact":"../../etc/passwd"}`))
+	s.expect(404, "POST", "/api/v1/models/size-recommender/activate", "TOKEN_ADMIN", `{"version":"7.7.7"}`)
 
 	s.stop()
 
