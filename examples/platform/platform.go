@@ -76,7 +76,9 @@ func assemble(ctx context.Context, s settings, logger *slog.Logger, out io.Write
 	}
 
 	// The ledger, and a logger whose warnings and errors also land in it.
-	p.led, err = ledger.Open(filepath.Join(s.DataDir, "ledger"), ledger.Options{Durability: ledger.GroupCommit, Logger: logger})
+	p.led, err = ledger.Open(filepath.Join(s.DataDir, "ledger"), ledger.Options{
+		Durability: ledger.GroupCommit, MaxTotalSize: s.LedgerMaxBytes, MaxAge: s.LedgerMaxAge, Logger: logger,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("platform: open ledger: %w", err)
 	}

@@ -32,6 +32,8 @@ type settings struct {
 	Timeouts        map[string]time.Duration `env:"AGENT_TIMEOUTS" default:"code-scanner=30s,theme-builder=60s,size-recommender=120s,diagnostics=2s" desc:"per-agent attempt timeouts"`
 	Features        config.Flags             `env:"FEATURES" flags:"code-scanner,theme-builder,size-recommender,diagnostics" default:"code-scanner,theme-builder,size-recommender,diagnostics" desc:"agents switched on (name, name=required, name=disabled)"`
 	ScanRoot        string                   `env:"SCAN_ROOT" desc:"directory the code scanner may read (default: the current directory in development, DATA_DIR/scan otherwise)"`
+	LedgerMaxBytes  int64                    `env:"LEDGER_MAX_BYTES" default:"1073741824" validate:"gte=0" desc:"retention: oldest ledger segments are deleted past this total size (0 keeps everything)"`
+	LedgerMaxAge    time.Duration            `env:"LEDGER_MAX_AGE" default:"2160h" validate:"gte=0" desc:"retention: ledger segments older than this are deleted (0 keeps everything)"`
 	ShutdownTimeout time.Duration            `env:"SHUTDOWN_TIMEOUT" default:"20s" validate:"gt=0" desc:"how long in-flight requests may take to finish on shutdown"`
 	DrainDelay      time.Duration            `env:"DRAIN_DELAY" default:"0s" validate:"gte=0" desc:"how long readiness fails before the listener closes"`
 }
