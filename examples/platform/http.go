@@ -207,6 +207,12 @@ func (p *platform) onDecision(ctx context.Context, d rbac.Decision) {
 		Message: "access denied: " + string(d.Reason),
 		Attrs: []slog.Attr{slog.String("route", d.Route), slog.String("required", d.Required), slog.String("subject", d.Subject),
 			slog.String("role", d.Role.String()), slog.String("reason", string(d.Reason))}}
+	p.denialsMu.RLock()
+	defer p.denialsMu.RUnlock()
+	if p.denialsClosed {
+		p.metrics.denialsDropped.Add(1)
+		return
+	}
 	select {
 	case p.denials <- e:
 	default:

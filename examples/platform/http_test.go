@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/devskyy/devskyy/ledger"
+	"github.com/devskyy/devskyy/rbac"
 )
 
 func TestRecoverPanicsRecordsAndHidesDetail(t *testing.T) {
@@ -77,5 +78,23 @@ func TestParseAPIKey(t *testing.T) {
 		} else if strings.Contains(err.Error(), spec) {
 			t.Errorf("error echoes the value: %v", err)
 		}
+	}
+}
+
+func TestDecisionAfterShutdownIsDropped(t *testing.T) {
+	p := &platform{metrics: newMetrics(), denials: make(chan ledger.Entry, 1)}
+	p.onDecision(context.Background(), rbac.Decision{Reason: rbac.ReasonMissingToken})
+	p.onDecision(context.Background(), rbac.Decision{Reason: rbac.ReasonMissingToken}) // queue full
+	p.denialsMu.Lock()
+	p.denialsClosed = true
+	close(p.denials)
+	p.denialsMu.Unlock()
+	p.onDecision(context.Background(), rbac.Decision{Reason: rbac.ReasonMissingToken}) // must not panic
+	p.onDecision(context.Background(), rbac.Decision{Allowed: true, Reason: rbac.ReasonAllowed})
+	if got := p.metrics.denials.Load(); got != 3 {
+		t.Errorf("denials = %d, want 3", got)
+	}
+	if got := p.metrics.denialsDropped.Load(); got != 2 {
+		t.Errorf("dropped = %d, want 2", got)
 	}
 }

@@ -57,7 +57,12 @@ type platform struct {
 	keys    []rbac.APIKey // configured API keys
 	metrics *metrics
 	denials chan ledger.Entry
-	wg      sync.WaitGroup
+	// denialsMu guards denialsClosed and the close of denials, so that a
+	// late decision after shutdown is dropped instead of sent on a closed
+	// channel.
+	denialsMu     sync.RWMutex
+	denialsClosed bool
+	wg            sync.WaitGroup
 	// closeOnce guards closeAll: the denial queue is closed exactly once.
 	closeOnce sync.Once
 	started   time.Time
@@ -461,7 +466,10 @@ func (p *platform) closeAll(ctx context.Context) error {
 	if p.models != nil {
 		errs = append(errs, p.models.Close()) // closes the subscription too
 	}
+	p.denialsMu.Lock()
+	p.denialsClosed = true
 	close(p.denials)
+	p.denialsMu.Unlock()
 	p.wg.Wait()
 	for _, r := range []*os.Root{p.modRoot, p.scan, p.themes} {
 		if r != nil {
