@@ -152,8 +152,8 @@ func (p *Policy) MinRole(perm Permission) (Role, bool) {
 // Allows reports whether a holder of r has perm. An undefined permission is
 // held by nobody. It takes no lock and allocates nothing.
 func (p *Policy) Allows(r Role, perm Permission) bool {
-	req, ok := p.MinRole(perm)
-	return ok && r.Satisfies(req)
+	req, _ := p.MinRole(perm) // None when undefined; MinRole never returns an out-of-range role
+	return req != None && r >= req && r <= SuperAdmin
 }
 
 // Permissions returns the defined permissions in sorted order.
