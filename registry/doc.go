@@ -57,8 +57,11 @@
 // # Persistence
 //
 // Every record lives in a [Store]: [MemoryStore], or [FileStore], which
-// rewrites a JSON snapshot atomically (temporary file, fsync, rename,
-// directory fsync) and reopens to exactly the state it had. Writes are
+// appends each change to a checksummed journal with one fdatasync, folds the
+// journal into a JSON snapshot (temporary file, fsync, rename, directory
+// fsync) every 1024 records or 4 MiB and on Close, and reopens to exactly the
+// state it acknowledged: a torn last journal record is dropped, damage
+// before a valid record is an error naming its offset. Writes are
 // compare-and-set on the generation, so a Store shared by several processes
 // (a SQL table, later) detects concurrent writers; package registrytest is
 // the conformance kit any Store must pass. An activation writes twice (the
@@ -77,10 +80,13 @@
 // line is the limit of parallel scaling. A model's Close runs in the goroutine that drops the last
 // reference (a reader's Release, or an activation). Every change to a model
 // copies its record, whose alias history grows by one entry per move, and
-// writes it through the Store; with FileStore that is a whole-snapshot write
-// and two fsyncs, so a warm rollback costs one store write (microseconds in
-// memory, milliseconds on disk) plus the pointer swap. Reads of records
-// (Model, Search) wait for an in-progress write of the same model.
+// writes it through the Store; with FileStore that is one journal record of
+// what changed and one fdatasync, so a warm rollback costs one store write
+// (tens of microseconds in memory, one fdatasync, about half a millisecond,
+// on disk) plus the pointer swap (BenchmarkRollbackWarm/memory and /file).
+// Every 1024th FileStore write also compacts, a whole-snapshot write of a
+// few milliseconds. Reads of records (Model, Search) wait for an in-progress
+// write of the same model.
 //
 // # Events and the ledger
 //

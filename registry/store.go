@@ -1,19 +1,10 @@
 package registry
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-
-	"github.com/google/renameio/v2"
 )
 
 // A Store persists model records. The Registry keeps every record in memory
@@ -50,7 +41,7 @@ type MemoryStore struct {
 
 // catalogue is the map of records both stores serve reads from.
 type catalogue struct {
-	mu     sync.Mutex       // guards models; FileStore also holds it across a snapshot write
+	mu     sync.Mutex       // guards models; FileStore also holds it across its file writes
 	models map[string]Model // deep copies, owned by the store
 }
 
@@ -113,146 +104,4 @@ func sortedModels(models map[string]Model) []Model {
 	}
 	slices.SortFunc(out, func(a, b Model) int { return strings.Compare(a.Name, b.Name) })
 	return out
-}
-
-// FileStore is a Store backed by one JSON snapshot file. Every Put rewrites
-// the snapshot atomically (a temporary file in the same directory, fsync,
-// rename over the old snapshot, fsync of the directory), so after a crash
-// the file holds either the state before or the state after the Put, and
-// [OpenFileStore] reopens exactly that state. A failed Put changes neither the
-// file nor the in-memory state, with one exception the file system leaves no
-// way around: if only the final directory fsync fails, the renamed snapshot
-// is in place but may not survive a power loss, and the store reports the
-// error while keeping its previous in-memory state; reopen it to resync.
-//
-// One FileStore owns its file: two processes must not open the same path
-// (use a shared database Store for a fleet). Writes cost one whole-snapshot
-// write and two fsyncs, which suits a catalogue of models, not a log.
-//
-// The zero FileStore is not usable; create one with OpenFileStore. A
-// FileStore is safe for concurrent use.
-type FileStore struct {
-	path string
-	catalogue
-}
-
-// snapshotFormat names the snapshot encoding.
-const snapshotFormat = "devskyy-registry-snapshot/1"
-
-// maxSnapshotBytes caps the snapshot size OpenFileStore reads.
-const maxSnapshotBytes = 256 << 20
-
-type snapshot struct {
-	Format string  `json:"format"`
-	Models []Model `json:"models"`
-}
-
-// OpenFileStore opens the snapshot at path, creating nothing until the first
-// Put. A missing file is an empty store; a corrupt or inconsistent snapshot is
-// an error wrapping [ErrInvalid] (the file is left untouched).
-func OpenFileStore(path string) (*FileStore, error) {
-	s := &FileStore{path: path, catalogue: catalogue{models: map[string]Model{}}}
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return s, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("registry: open snapshot: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxSnapshotBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("registry: read snapshot: %w", err)
-	}
-	models, err := decodeSnapshot(data)
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range models {
-		s.models[m.Name] = m
-	}
-	return s, nil
-}
-
-// decodeSnapshot strictly decodes and validates a snapshot.
-func decodeSnapshot(data []byte) ([]Model, error) {
-	if len(data) > maxSnapshotBytes {
-		return nil, fmt.Errorf("%w: snapshot larger than %d bytes", ErrInvalid, maxSnapshotBytes)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var snap snapshot
-	if err := dec.Decode(&snap); err != nil {
-		return nil, fmt.Errorf("%w: snapshot: %w", ErrInvalid, err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("%w: snapshot: trailing data", ErrInvalid)
-	}
-	if snap.Format != snapshotFormat {
-		return nil, fmt.Errorf("%w: snapshot: unknown format", ErrInvalid)
-	}
-	for i := range snap.Models {
-		if err := snap.Models[i].Validate(); err != nil {
-			return nil, fmt.Errorf("snapshot model %d: %w", i, err)
-		}
-		if i > 0 && snap.Models[i-1].Name >= snap.Models[i].Name {
-			return nil, fmt.Errorf("%w: snapshot: models not sorted and unique", ErrInvalid)
-		}
-	}
-	return snap.Models, nil
-}
-
-// encodeSnapshot encodes models (sorted by name) deterministically.
-func encodeSnapshot(models []Model) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(snapshot{Format: snapshotFormat, Models: models}); err != nil {
-		return nil, fmt.Errorf("registry: encode snapshot: %w", err)
-	}
-	return b.Bytes(), nil
-}
-
-// Path returns the snapshot file's path.
-func (s *FileStore) Path() string { return s.path }
-
-// Put writes a new snapshot holding m if the stored generation equals prev.
-func (s *FileStore) Put(ctx context.Context, m Model, prev uint64) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := checkPut(s.models, m, prev); err != nil {
-		return err
-	}
-	next := make(map[string]Model, len(s.models)+1)
-	for k, v := range s.models {
-		next[k] = v
-	}
-	next[m.Name] = m.clone()
-	data, err := encodeSnapshot(sortedModels(next))
-	if err != nil {
-		return err
-	}
-	if err := writeAtomic(s.path, data); err != nil {
-		return fmt.Errorf("registry: write snapshot: %w", err)
-	}
-	s.models = next
-	return nil
-}
-
-// writeAtomic replaces path with data: temp file in the same directory,
-// fsync, rename, then fsync of the directory so the rename is durable.
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := renameio.WriteFile(path, data, 0o600, renameio.WithTempDir(dir)); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -165,3 +165,29 @@ func TestRecordIsValid(t *testing.T) {
 		}
 	}
 }
+
+// closing reopens to its records while open and loses them once closed.
+type closing struct {
+	registry.MemoryStore
+	closed bool
+}
+
+func (s *closing) Close() error {
+	s.closed = true
+	return nil
+}
+
+func TestReopenAfterCloseDetectsLoss(t *testing.T) {
+	h := Harness{
+		New: func(testing.TB) registry.Store { return &closing{} },
+		Reopen: func(_ testing.TB, s registry.Store) registry.Store {
+			if c := s.(*closing); !c.closed {
+				return c
+			}
+			return &registry.MemoryStore{}
+		},
+	}
+	if !runCheck(t, checkReopen, h) {
+		t.Error("a store that loses its records on Close passed the Reopen check")
+	}
+}

@@ -2,7 +2,8 @@
 // registry.Store. A store that passes Run behaves as the registry expects:
 // compare-and-set on the model generation, all-or-nothing writes, records
 // returned by value, sorted loads, and (when the harness can reopen it)
-// durability of exactly the state written.
+// durability of exactly the state written, also after Close when the store
+// is an io.Closer.
 //
 // Use it from a test of the store's package:
 //
@@ -17,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"testing"
 	"time"
@@ -32,7 +34,8 @@ type Harness struct {
 	New func(t testing.TB) registry.Store
 	// Reopen, if set, returns a store reopened from the durable state of s
 	// (for example the same file). Run then checks that a reopened store
-	// holds exactly what was written before.
+	// holds exactly what was written before, while s is still open and, if
+	// s is an io.Closer, again after closing it.
 	Reopen func(t testing.TB, s registry.Store) registry.Store
 }
 
@@ -236,4 +239,11 @@ func checkReopen(t testing.TB, h Harness) {
 	got, err := h.Reopen(t, s).Load(ctx)
 	must(t, "Load after reopening", err)
 	equal(t, "reopened state", want, got)
+	// A store with a Close method is also reopened after it was closed.
+	if c, ok := s.(io.Closer); ok {
+		must(t, "Close", c.Close())
+		got, err := h.Reopen(t, s).Load(ctx)
+		must(t, "Load after closing and reopening", err)
+		equal(t, "state reopened after Close", want, got)
+	}
 }
