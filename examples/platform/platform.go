@@ -40,23 +40,24 @@ const (
 
 // platform is every component of one running server.
 type platform struct {
-	s       settings
-	log     *slog.Logger // console and, from Warn up, the ledger
-	console *slog.Logger // console only
-	out     io.Writer
-	led     *ledger.Ledger
-	agents  *agent.Registry
-	models  *registry.Registry[*sizing.Model]
-	modRoot *os.Root
-	scan    *os.Root
-	themes  *os.Root
-	checker *health.Checker
-	mux     *rbac.Mux
-	auth    rbac.Authenticator
-	apiKeys *rbac.APIKeys
-	keys    []rbac.APIKey // configured API keys
-	metrics *metrics
-	denials chan ledger.Entry
+	s        settings
+	log      *slog.Logger // console and, from Warn up, the ledger
+	console  *slog.Logger // console only
+	out      io.Writer
+	led      *ledger.Ledger
+	agents   *agent.Registry
+	models   *registry.Registry[*sizing.Model]
+	modRoot  *os.Root
+	modStore *registry.FileStore
+	scan     *os.Root
+	themes   *os.Root
+	checker  *health.Checker
+	mux      *rbac.Mux
+	auth     rbac.Authenticator
+	apiKeys  *rbac.APIKeys
+	keys     []rbac.APIKey // configured API keys
+	metrics  *metrics
+	denials  chan ledger.Entry
 	// denialsMu guards denialsClosed and the close of denials, so that a
 	// late decision after shutdown is dropped instead of sent on a closed
 	// channel.
@@ -201,6 +202,7 @@ func (p *platform) buildModels(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("platform: registry store: %w", err)
 	}
+	p.modStore = store
 	p.models, err = registry.New(ctx, registry.Settings[*sizing.Model]{
 		Root:   root,
 		Store:  store,
@@ -465,6 +467,9 @@ func (p *platform) closeAll(ctx context.Context) error {
 	}
 	if p.models != nil {
 		errs = append(errs, p.models.Close()) // closes the subscription too
+	}
+	if p.modStore != nil {
+		errs = append(errs, p.modStore.Close()) // compacts the journal into the snapshot
 	}
 	p.denialsMu.Lock()
 	p.denialsClosed = true
