@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-
-	"github.com/google/renameio/v2"
 )
 
 // FileStore is a Store backed by two files: a JSON snapshot at the path given
@@ -449,18 +447,8 @@ func (s *FileStore) compact() error {
 // fsync, rename, then fsync of the directory so the rename is durable.
 func writeAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
-	if err := renameio.WriteFile(path, data, 0o600, renameio.WithTempDir(dir)); err != nil {
+	if err := replaceFile(path, data); err != nil {
 		return err
 	}
 	return syncDir(dir)
-}
-
-// syncDir fsyncs a directory, making the entries created in it durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
