@@ -192,7 +192,7 @@ type entry struct {
 	slots    chan struct{} // nil: no concurrency limit
 
 	queued   atomic.Int64
-	inflight atomic.Int64
+	inflight inflight
 	disabled atomic.Bool
 	ready    atomic.Bool // Init done, or none needed
 	initErr  atomic.Pointer[error]
@@ -246,7 +246,7 @@ func Register[In, Out any](reg *Registry, a Agent[In, Out], opts Options) (*Hand
 	if err != nil {
 		return nil, fmt.Errorf("%w (agent %q)", err, info.Name)
 	}
-	e := &entry{reg: reg, info: info, name: info.Name, optional: opts.Optional, pol: pol,
+	e := &entry{reg: reg, info: info, name: info.Name, optional: opts.Optional, pol: pol, inflight: newInflight(),
 		types: fmt.Sprintf("Agent[%v, %v]", reflect.TypeFor[In](), reflect.TypeFor[Out]())}
 	e.disabled.Store(opts.Disabled)
 	if pol.breaker != nil {
@@ -467,7 +467,7 @@ func (r *Registry) SetEnabled(name string, on bool) error {
 }
 
 func (e *entry) describe() Description {
-	d := Description{Info: e.info, Status: e.status(), InFlight: int(e.inflight.Load()), Optional: e.optional}
+	d := Description{Info: e.info, Status: e.status(), InFlight: int(e.inflight.load()), Optional: e.optional}
 	d.Capabilities = slices.Clone(d.Capabilities)
 	if e.br != nil {
 		d.Breaker = e.br.State().String()
@@ -492,7 +492,7 @@ func (e *entry) status() Status {
 	if e.br != nil && e.br.State() != breaker.StateClosed && e.br.State() != breaker.StateDisabled {
 		return StatusDegraded
 	}
-	if e.inflight.Load() > 0 {
+	if e.inflight.load() > 0 {
 		return StatusProcessing
 	}
 	return StatusIdle
@@ -610,7 +610,7 @@ func drain(ctx context.Context, order []*entry) error {
 	for {
 		busy := false
 		for _, e := range order {
-			if e.inflight.Load() > 0 {
+			if e.inflight.load() > 0 {
 				busy = true
 				break
 			}

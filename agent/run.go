@@ -82,7 +82,7 @@ func (h *Handle[In, Out]) run(ctx context.Context, in In, decodeErr error) (res 
 	if r.observed {
 		res.ID = ledger.NewID()
 	}
-	e.inflight.Add(1)
+	e.inflight.add(1)
 	if r.s.Hooks.OnStart != nil {
 		r.s.Hooks.OnStart(ctx, Event{Agent: e.name, ID: res.ID})
 	}
@@ -121,7 +121,7 @@ func (h *Handle[In, Out]) run(ctx context.Context, in In, decodeErr error) (res 
 	if acquired {
 		<-e.slots
 	}
-	e.inflight.Add(-1)
+	e.inflight.add(-1)
 	if r.s.Hooks.OnComplete != nil {
 		r.s.Hooks.OnComplete(ctx, Event{Agent: e.name, ID: res.ID, Attempt: res.Attempts, Err: res.Err,
 			Duration: res.Duration, Outcome: res.Outcome})
