@@ -3,6 +3,7 @@ package breaker_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +29,47 @@ func BenchmarkBareCall(b *testing.B) {
 	ctx := context.Background()
 	for b.Loop() {
 		_ = work(ctx)
+	}
+}
+
+// floor holds the state word of floorDo.
+type floor struct{ consec atomic.Int64 }
+
+// floorDo is the least a closed-state Do that meets the package's contract
+// can do: one atomic load of the state, the check that ctx is not already
+// done, a deferred check that records a panic, the call, and a load of the
+// consecutive-failure count. It records nothing (there is no state
+// machine); it exists so that BenchmarkFloor can show how far Do is from
+// the cost of its own obligations on the machine at hand.
+//
+//go:noinline
+func (f *floor) floorDo(ctx context.Context, fn func(context.Context) error) error {
+	n := &f.consec
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	done := false
+	defer func() {
+		if !done {
+			n.Add(1)
+		}
+	}()
+	err := fn(ctx)
+	done = true
+	if err == nil && n.Load() != 0 {
+		n.Store(0)
+	}
+	return err
+}
+
+// BenchmarkFloor is floorDo: the cost of the contract's obligations
+// without any breaker logic. Compare BenchmarkDoClosed with it.
+func BenchmarkFloor(b *testing.B) {
+	var f floor
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = f.floorDo(ctx, work)
 	}
 }
 

@@ -96,6 +96,13 @@
 // may be counted as later than it was, never earlier. Because successes are
 // not counted without a rate policy, [Snapshot.Calls] stays zero then.
 //
+// What remains of the closed path is what the contract requires: the check
+// that ctx is not already done (an interface call) and a deferred check
+// that records a panic as a failure without recovering it (a defer costs a
+// call at function exit). The package's BenchmarkFloor measures exactly
+// those obligations with no breaker logic, so that the distance between it
+// and BenchmarkDoClosed is the breaker's own cost on the machine at hand.
+//
 // A rejection returns the generation's preallocated [*OpenError]; its
 // RetryAfter is the full open duration (an upper bound of the wait, read
 // without a clock), while [Breaker.RetryAfter] is exact.
