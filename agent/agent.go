@@ -76,7 +76,8 @@ type Degrader[In, Out any] interface {
 type FuncAgent[In, Out any] struct {
 	// Meta is what Info returns.
 	Meta Info
-	// Fn is what Execute calls.
+	// Fn is what Execute calls. [Register] reads Fn and Fallback once:
+	// changing them after registration has no effect on the handle.
 	Fn func(ctx context.Context, in In) (Out, error)
 	// Fallback, when not nil, is the degraded answer.
 	Fallback func(ctx context.Context, in In, cause error) (Out, error)

@@ -24,6 +24,7 @@ import (
 type Handle[In, Out any] struct {
 	e        *entry
 	a        Agent[In, Out]
+	exec     func(ctx context.Context, in In) (Out, error) // a.Execute, or a FuncAgent's Fn
 	fb       func(ctx context.Context, in In, cause error) (Out, error)
 	validate func(p any) error // p is *In; nil: nothing to check
 }
@@ -322,7 +323,7 @@ func (h *Handle[In, Out]) call(ctx context.Context, in In) (out Out, pv *panicVa
 			pv = &panicValue{v: p, stack: debug.Stack()}
 		}
 	}()
-	out, err = h.a.Execute(ctx, in)
+	out, err = h.exec(ctx, in)
 	return out, nil, err
 }
 
