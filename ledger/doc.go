@@ -48,9 +48,10 @@
 // ledger. On open a torn tail (the unsynced end of the last write batch) is
 // cut off and kept in a sidecar file; damage followed by a later batch is a
 // [*CorruptError] naming the segment, offset and record, never treated as
-// the end of the log. The active segment is zero-filled ahead of the
-// writes, one MiB at a time, so that fdatasync need not touch the file
-// system journal; sealed segments are cut to size.
+// the end of the log. In the syncing modes (GroupCommit, SyncEach) the
+// active segment is zero-filled ahead of the writes, one MiB at a time and
+// alongside an fsync, so that fdatasync need not touch the file system
+// journal; sealed segments are cut to size.
 //
 // [NewMemoryStore] keeps records in memory (tests, or processes that need
 // no history). Any other Store (a shared SQL database, later) plugs in with
@@ -67,12 +68,37 @@
 //	                       Options.SyncInterval (on Record, or by Run) and on Close
 //	NoSync                 buffered (64 KiB), synced on Sync and Close
 //
+// In GroupCommit mode the caller that finds no write in progress becomes
+// the writer of the batch: it waits until every other Record call in
+// progress has queued its record (at most 1 ms, for a call stuck in, say, a
+// slow slog.LogValuer), then writes the whole batch with one write call
+// and one fdatasync, wakes its callers and hands the writer role to a
+// caller of the next batch. Batches are thus as large as the number of
+// concurrent writers: an fsync costs far more than a record (on a small
+// virtual machine a 40 KiB fdatasync takes 0.3 to 0.9 ms and burns a core
+// for part of it), so full batches give the most records per second.
+// A lone caller never waits.
+//
 // "When Record returns nil, the record survives a crash" holds for
 // GroupCommit and SyncEach. With SyncInterval and NoSync a crash loses the
 // records not yet written or synced. Queries always see every record
 // recorded before them (the buffer is written first). If the
 // store fails a write, the Ledger stops (its chain ran ahead of the store):
 // Record returns errors wrapping [ErrStopped] until it is reopened.
+//
+// # Cost of a record
+//
+// Record does its CPU work in the calling goroutine, outside the ledger's
+// lock: redaction, fingerprint and encoding into a pooled buffer that
+// keeps room in front for the chain fields. Under the lock it only writes
+// the sequence number and previous hash in front of the body and computes
+// the record's SHA-256. The default fingerprint is remembered for the last
+// few distinct (type, message, stack) triples, so a repeated message (the
+// usual case for a slog call site) costs a string comparison, not a
+// normalisation and a hash. With the file store a 512-byte record costs
+// no allocation when its fingerprint is remembered and two small ones
+// otherwise, and about 5 to 7 µs of CPU on a shared 2-core VM; see
+// BenchmarkRecord and BenchmarkRecordDistinct for rates.
 //
 // # Queries
 //

@@ -61,17 +61,43 @@ func (h *Hash) UnmarshalText(b []byte) error {
 // fields) to dst. The field order is fixed, so the same entry always yields
 // the same bytes.
 func appendPayload(dst []byte, seq uint64, prev Hash, body []byte) []byte {
+	dst = appendPrefix(dst, seq, prev)
+	return append(dst, body[1:]...)
+}
+
+// appendPrefix appends the chain fields that open a payload:
+// {"seq":N,"prev":"HEX",
+func appendPrefix(dst []byte, seq uint64, prev Hash) []byte {
 	dst = append(dst, `{"seq":`...)
 	dst = strconv.AppendUint(dst, seq, 10)
 	dst = append(dst, `,"prev":"`...)
 	dst = hex.AppendEncode(dst, prev[:])
-	dst = append(dst, '"', ',')
-	return append(dst, body[1:]...)
+	return append(dst, '"', ',')
+}
+
+// prefixRoom is the longest chain prefix (20-digit sequence number).
+const prefixRoom = len(`{"seq":`) + 20 + len(`,"prev":"`) + 2*len(Hash{}) + len(`",`)
+
+// putPrefix writes the chain prefix into buf just before buf[prefixRoom:],
+// which holds the body's members (appendEntryMembers), and returns the
+// payload: the sub-slice of buf from the prefix on.
+func putPrefix(buf []byte, seq uint64, prev Hash) []byte {
+	var tmp [prefixRoom]byte
+	p := appendPrefix(tmp[:0], seq, prev)
+	start := prefixRoom - len(p)
+	copy(buf[start:], p)
+	return buf[start:]
 }
 
 // appendBody appends the JSON object of e without chain fields.
 func appendBody(dst []byte, e *Entry) []byte {
-	dst = append(dst, `{"id":"`...)
+	return appendEntryMembers(append(dst, '{'), e)
+}
+
+// appendEntryMembers appends the members of e's JSON object and the
+// closing brace: the body without its opening '{'.
+func appendEntryMembers(dst []byte, e *Entry) []byte {
+	dst = append(dst, `"id":"`...)
 	var idb [26]byte
 	e.ID.encode(idb[:])
 	dst = append(dst, idb[:]...)
@@ -180,11 +206,24 @@ func appendValue(dst []byte, v slog.Value) []byte {
 	}
 }
 
-// appendString appends s as a JSON string, replacing invalid UTF-8.
+// appendString appends s as a JSON string, replacing invalid UTF-8. Runs of
+// bytes that need no escaping are skipped eight at a time (safeWord) and
+// copied with one append.
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i := 0; ; {
+		for i+8 <= len(s) {
+			t := s[i : i+8]
+			if !safeWord(uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+				uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56) {
+				break
+			}
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if jsonSafe[c] {
@@ -227,6 +266,22 @@ func appendString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// safeWord reports whether all eight bytes of w are ASCII that JSON
+// strings carry unescaped (jsonSafe): no control byte, no byte >= 0x80, no
+// '"', '&', '<', '>' or '\\'. It uses the exact word tests "has a byte
+// below n", (v-n)&^v&0x80.., and "has a zero byte" on w XOR a character;
+// OR-ing in a bit first pairs '"' (0x22) with '&' (0x26) and '<' (0x3c)
+// with '>' (0x3e).
+func safeWord(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quoteAmp := w | ones*0x04 ^ ones*0x26
+	ltGt := w | ones*0x02 ^ ones*0x3e
+	backslash := w ^ ones*'\\'
+	bad := w | (w-ones*0x20)&^w |
+		(quoteAmp-ones)&^quoteAmp | (ltGt-ones)&^ltGt | (backslash-ones)&^backslash
+	return bad&highs == 0
 }
 
 const hexDigits = "0123456789abcdef"

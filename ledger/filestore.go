@@ -416,7 +416,7 @@ func (s *FileStore) Append(ctx context.Context, recs []Record, sync bool) error 
 		}
 	}
 	if sync {
-		if err := datasync(s.active); err != nil {
+		if err := s.syncActive(); err != nil {
 			s.broken = fmt.Errorf("ledger: syncing segment: %w", err)
 			return s.broken
 		}
@@ -462,9 +462,35 @@ func (s *FileStore) flushBuf() error {
 // file system journal, which roughly halves its latency on ext4.
 const preallocChunk = 1 << 20
 
-// preallocate zero-fills the active segment up to at least end. wmu is held.
+// syncActive fdatasyncs the active segment. When less than half a chunk
+// of zero-filled space is left ahead of the writes, the next chunk is
+// zero-filled at the same time by a goroutine that ends before syncActive
+// returns: fdatasync mostly waits for the device, so the zero-fill is
+// taken off the writers' path. Its error is dropped here; the zero-fill
+// that flushBuf does when the space runs out reports it. wmu is held.
+func (s *FileStore) syncActive() error {
+	if !s.prefills() || s.alloc-s.written >= preallocChunk/2 {
+		return datasync(s.active)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = s.preallocate(s.alloc + preallocChunk) })
+	err := datasync(s.active)
+	wg.Wait()
+	return err
+}
+
+// prefills reports whether the active segment is zero-filled ahead of the
+// writes: in the modes that sync every write.
+func (s *FileStore) prefills() bool {
+	return s.opts.Durability == GroupCommit || s.opts.Durability == SyncEach
+}
+
+// preallocate zero-fills the active segment up to at least end, in the
+// modes that sync every write (GroupCommit, SyncEach). In the others an
+// fsync is rare and the zero-fill would only double the bytes written: the
+// segment grows with its writes. wmu is held.
 func (s *FileStore) preallocate(end int64) error {
-	if end <= s.alloc {
+	if end <= s.alloc || !s.prefills() {
 		return nil
 	}
 	target := (end + preallocChunk - 1) / preallocChunk * preallocChunk

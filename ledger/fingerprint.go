@@ -39,30 +39,39 @@ func NormalizeMessage(m string) string {
 func appendNormalized(b []byte, m string) []byte {
 	for i := 0; i < len(m); {
 		c := m[i]
-		if (c == '"' || c == '`' || c == '\'') && (i == 0 || !isAlnum(m[i-1])) {
-			if j := strings.IndexByte(m[i+1:], c); j >= 0 && !strings.Contains(m[i+1:i+1+j], "\n") {
-				b = append(b, '?')
-				i += j + 2
-				continue
+		cl := charClass[c]
+		if cl&clAlnum == 0 {
+			if cl&clQuote != 0 && (i == 0 || charClass[m[i-1]]&clAlnum == 0) {
+				if j := strings.IndexByte(m[i+1:], c); j >= 0 && strings.IndexByte(m[i+1:i+1+j], '\n') < 0 {
+					b = append(b, '?')
+					i += j + 2
+					continue
+				}
 			}
-		}
-		if !isAlnum(c) {
-			b = append(b, c)
-			i++
+			// A run of punctuation and spaces is copied as it is; it
+			// stops before a letter, a digit or a quote (which starts a
+			// quoted value, its predecessor being no letter or digit).
+			j := i + 1
+			for j < len(m) && charClass[m[j]]&(clAlnum|clQuote) == 0 {
+				j++
+			}
+			b = append(b, m[i:j]...)
+			i = j
 			continue
 		}
+		// A word: a run of letters and digits.
 		j := i
-		digit, hexOnly := false, true
-		for j < len(m) && isAlnum(m[j]) {
-			d := m[j]
-			if '0' <= d && d <= '9' {
-				digit = true
-			} else if !('a' <= d && d <= 'f' || 'A' <= d && d <= 'F') {
-				hexOnly = false
+		seen, every := uint8(0), uint8(clHex)
+		for j < len(m) {
+			cl := charClass[m[j]]
+			if cl&clAlnum == 0 {
+				break
 			}
+			seen |= cl
+			every &= cl
 			j++
 		}
-		if digit || (hexOnly && j-i >= 8) {
+		if seen&clDigit != 0 || (every&clHex != 0 && j-i >= 8) {
 			b = append(b, '#')
 		} else {
 			b = append(b, m[i:j]...)
@@ -72,9 +81,31 @@ func appendNormalized(b []byte, m string) []byte {
 	return b
 }
 
-func isAlnum(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
-}
+// Character classes of appendNormalized.
+const (
+	clAlnum = 1 << iota // ASCII letter or digit
+	clDigit             // 0-9
+	clHex               // 0-9, a-f, A-F
+	clQuote             // " ` '
+)
+
+// charClass gives the classes of each byte. It is computed once and never
+// modified.
+var charClass = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case '0' <= c && c <= '9':
+			t[c] = clAlnum | clDigit | clHex
+		case 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
+			t[c] = clAlnum | clHex
+		case 'g' <= c && c <= 'z', 'G' <= c && c <= 'Z':
+			t[c] = clAlnum
+		case c == '"' || c == '`' || c == '\'':
+			t[c] = clQuote
+		}
+	}
+	return t
+}()
 
 // topFrames returns up to n function names from a stack trace. Go traces
 // (debug.Stack) give "pkg.Func(args)" lines followed by indented file:line

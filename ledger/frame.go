@@ -31,11 +31,12 @@ func appendFrame(dst, payload []byte, commit bool) []byte {
 	if commit {
 		n |= commitFlag
 	}
-	var h [frameHeader]byte
-	binary.LittleEndian.PutUint32(h[:4], n)
-	crc := crc32.Update(crc32.Checksum(h[:4], castagnoli), castagnoli, payload)
-	binary.LittleEndian.PutUint32(h[4:], crc)
-	dst = append(dst, h[:]...)
+	// The header is built in place in dst: a local array would escape
+	// through crc32 and cost an allocation per frame.
+	at := len(dst)
+	dst = binary.LittleEndian.AppendUint32(dst, n)
+	crc := crc32.Update(crc32.Checksum(dst[at:at+4], castagnoli), castagnoli, payload)
+	dst = binary.LittleEndian.AppendUint32(dst, crc)
 	dst = append(dst, payload...)
 	return append(dst, '\n')
 }

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
@@ -8,8 +9,9 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
-	"runtime"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,9 +27,10 @@ type Durability int8
 // not yet synced (with SyncInterval, at most about one interval's records).
 const (
 	// GroupCommit (the default): concurrent Record calls share one fsync.
-	// The first caller to find no write in progress writes everything
-	// queued, syncs once and wakes the others; each call returns only once
-	// its record is durable.
+	// The first caller to find no write in progress waits until the other
+	// Record calls in progress have queued their records (at most 1 ms),
+	// writes everything queued, syncs once and wakes the others; each call
+	// returns only once its record is durable.
 	GroupCommit Durability = iota
 	// SyncEach writes and syncs every record on its own.
 	SyncEach
@@ -153,17 +156,29 @@ var ErrStopped = errors.New("ledger: stopped after a store failure")
 // on top of a [Store]. Create one with [Open] (file store) or [New] (any
 // store); the zero value is not usable. It is safe for concurrent use.
 type Ledger struct {
-	store Store
-	opts  Options
-	deny  []string
+	store     Store
+	opts      Options
+	deny      []string
+	defaultFP bool      // Options.Fingerprint was nil: DefaultFingerprint, called directly
+	keepsData bool      // the store may keep Record.Data: give it a copy, not a pooled buffer
+	bufs      sync.Pool // *recBuf
+	fps       [fpSlots]atomic.Pointer[fpMemo]
 
 	mu       sync.Mutex // guards the fields below
 	head     Position
 	closed   bool
 	failed   error
-	cur      *batch // the batch being filled (group commit)
-	flushing bool   // a leader is writing a batch
+	cur      *batch   // the batch being filled (group commit)
+	spare    []Record // a written batch's slice, cleared, for the next batch
+	flushing bool     // a leader is writing a batch
 	lastSync time.Time
+	gatherCh chan struct{} // closed when every active Record call has queued (see commit)
+
+	// active counts the GroupCommit Record calls between entry and
+	// return; gathering reports whether a writer waits on gatherCh. Both
+	// are read without mu on every call.
+	active    atomic.Int64
+	gathering atomic.Bool
 
 	inflight sync.WaitGroup // Record and Run calls in progress
 	done     chan struct{}  // closed by Close, stops Run
@@ -177,8 +192,37 @@ type batch struct {
 	err  error
 }
 
-func newBatch() *batch {
-	return &batch{done: make(chan struct{}), lead: make(chan struct{}, 1)}
+// newBatch returns an empty batch. l.mu is held.
+func (l *Ledger) newBatch() *batch {
+	b := &batch{recs: l.spare, done: make(chan struct{}), lead: make(chan struct{}, 1)}
+	l.spare = nil
+	return b
+}
+
+// recBuf is the scratch space of one Record call, pooled: the encode
+// buffer, whose first prefixRoom bytes are kept free for the chain fields
+// (so the body is never copied), and the one-record slice given to the
+// store.
+type recBuf struct {
+	buf  []byte
+	recs [1]Record
+}
+
+// maxPooledBuf is the largest encode buffer kept in the pool.
+const maxPooledBuf = 64 << 10
+
+func (l *Ledger) getBuf() *recBuf {
+	if rb, ok := l.bufs.Get().(*recBuf); ok {
+		return rb
+	}
+	return &recBuf{buf: make([]byte, 0, 2048)}
+}
+
+func (l *Ledger) putBuf(rb *recBuf) {
+	rb.recs[0] = Record{} // drop the references to the caller's data
+	if cap(rb.buf) <= maxPooledBuf {
+		l.bufs.Put(rb)
+	}
 }
 
 // Open opens (creating it if needed) the file-backed ledger in dir; see
@@ -210,7 +254,10 @@ func New(store Store, opts Options) (*Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger: reading head: %w", err)
 	}
-	l := &Ledger{store: store, opts: o, head: head, cur: newBatch(), done: make(chan struct{})}
+	_, fileStore := store.(*FileStore) // copies Data into its write buffer in Append
+	l := &Ledger{store: store, opts: o, head: head, done: make(chan struct{}),
+		defaultFP: opts.Fingerprint == nil, keepsData: !fileStore}
+	l.cur = l.newBatch()
 	l.deny = denyList(o.DenyKeys)
 	return l, nil
 }
@@ -234,30 +281,53 @@ func (l *Ledger) Head() Position {
 // ctx is checked before the entry is queued; once queued, Record waits for
 // the write (one fsync at most) whatever ctx does, so that an acknowledged
 // record is never in doubt.
+//
+// Everything but the chain link is done by the calling goroutine before it
+// takes the ledger's lock: redaction, fingerprint and encoding. Under the
+// lock, Record only writes the sequence number and previous hash in front
+// of the encoded body and hashes the result.
 func (l *Ledger) Record(ctx context.Context, e Entry) (ID, error) {
 	if err := ctx.Err(); err != nil {
 		return ID{}, err
 	}
-	if e.ID.IsZero() {
-		e.ID = NewID()
+	if l.opts.Durability == GroupCommit {
+		l.active.Add(1)
+		defer l.leave()
 	}
-	if e.Time.IsZero() {
-		e.Time = time.Now()
+	rb := l.getBuf()
+	defer l.putBuf(rb)
+	rec := &rb.recs[0]
+	rec.Entry = e
+	x := &rec.Entry
+	if x.Time.IsZero() {
+		x.Time = time.Now()
 	}
-	e.Time = e.Time.UTC()
-	if e.RunID == "" {
-		e.RunID = RunIDFrom(ctx)
+	if x.ID.IsZero() {
+		x.ID = newIDAt(x.Time) // one clock read for both
 	}
-	if e.RequestID == "" {
-		e.RequestID = RequestIDFrom(ctx)
+	x.Time = x.Time.UTC()
+	if x.RunID == "" {
+		x.RunID = RunIDFrom(ctx)
 	}
-	e.Redactions = redactEntry(&e, l.deny)
-	if e.Fingerprint == "" {
-		e.Fingerprint = l.opts.Fingerprint(&e)
+	if x.RequestID == "" {
+		x.RequestID = RequestIDFrom(ctx)
 	}
-	body := appendBody(make([]byte, 0, 768), &e)
-	if len(body) > l.opts.MaxEntrySize {
+	x.Redactions = redactEntry(x, l.deny)
+	if x.Fingerprint == "" {
+		if l.defaultFP {
+			x.Fingerprint = l.fingerprint(x)
+		} else {
+			c := *x // the hook gets its own copy, never the pooled one
+			x.Fingerprint = l.opts.Fingerprint(&c)
+		}
+	}
+	rb.buf = appendEntryMembers(slices.Grow(rb.buf[:0], prefixRoom+1024)[:prefixRoom], x)
+	if len(rb.buf)-prefixRoom+1 > l.opts.MaxEntrySize { // +1: the body's '{'
 		return ID{}, ErrTooLarge
+	}
+	sctx := ctx
+	if ctx.Done() != nil {
+		sctx = context.WithoutCancel(ctx)
 	}
 
 	l.mu.Lock()
@@ -270,17 +340,20 @@ func (l *Ledger) Record(ctx context.Context, e Entry) (ID, error) {
 		return ID{}, l.failed
 	}
 	seq := l.head.Seq + 1
-	data := appendPayload(make([]byte, 0, len(body)+96), seq, l.head.Hash, body)
+	data := putPrefix(rb.buf, seq, l.head.Hash)
 	l.head = Position{Seq: seq, Hash: hashOf(data)}
-	e.Seq = seq
-	rec := Record{Seq: seq, Data: data, Hash: l.head.Hash, Entry: e}
+	x.Seq = seq
+	rec.Seq, rec.Hash, rec.Data = seq, l.head.Hash, data
+	if l.keepsData {
+		rec.Data = bytes.Clone(data)
+	}
 
 	if l.opts.Durability != GroupCommit {
-		err := l.store.Append(context.WithoutCancel(ctx), []Record{rec}, l.opts.Durability == SyncEach)
+		err := l.store.Append(sctx, rb.recs[:], l.opts.Durability == SyncEach)
 		if err == nil && l.opts.Durability == SyncInterval {
 			if now := time.Now(); now.Sub(l.lastSync) >= l.opts.SyncInterval {
 				l.lastSync = now
-				err = l.store.Sync(context.WithoutCancel(ctx))
+				err = l.store.Sync(sctx)
 			}
 		}
 		if err != nil {
@@ -290,61 +363,114 @@ func (l *Ledger) Record(ctx context.Context, e Entry) (ID, error) {
 		if err != nil {
 			return ID{}, err
 		}
-		return e.ID, nil
+		return x.ID, nil
 	}
 
 	l.inflight.Add(1)
 	defer l.inflight.Done()
 	b := l.cur
-	b.recs = append(b.recs, rec)
+	b.recs = append(b.recs, *rec)
+	if l.gathering.Load() {
+		l.checkFull()
+	}
 	if !l.flushing {
 		l.flushing = true
-		l.cur = newBatch()
 		l.mu.Unlock()
-		l.flush(b)
+		l.commit(b)
 	} else {
 		l.mu.Unlock()
 		select {
 		case <-b.done:
 		case <-b.lead:
-			l.gather(b)
-			l.flush(b)
+			l.commit(b)
 		}
 	}
 	if b.err != nil {
 		return ID{}, b.err
 	}
-	return e.ID, nil
+	return x.ID, nil
 }
 
-// gather is called by a waiter that became the writer of b. The writers
-// of the previous batch were just released; most return to Record within
-// microseconds, while a sync takes a millisecond or so. Yielding until b
-// stops growing lets them join b instead of forming a batch of their own,
-// which would halve the records per sync. Then b is closed to new records.
-func (l *Ledger) gather(b *batch) {
-	n := -1
-	for range 4 {
-		l.mu.Lock()
-		k := len(b.recs)
+// fpMemo is a remembered default fingerprint: fp is
+// DefaultFingerprint of an entry with this type, message and stack. It is
+// never modified once published.
+type fpMemo struct{ typ, msg, stack, fp string }
+
+const (
+	fpSlots    = 64   // remembered fingerprints, direct-mapped
+	maxMemoLen = 2048 // longest type+message+stack remembered
+)
+
+// fingerprint returns DefaultFingerprint(e), remembering it for the
+// entry's exact type, message and stack. Most entries repeat a message
+// (a slog call site has a constant message; attributes carry the
+// variable parts), so most calls are a string comparison instead of a
+// normalisation and a SHA-256. A slot is chosen from the lengths and a few
+// bytes of the strings; a different triple in the slot is simply
+// replaced. At most fpSlots*maxMemoLen bytes of strings are kept alive.
+func (l *Ledger) fingerprint(e *Entry) string {
+	n := len(e.Type) + len(e.Message) + len(e.Stack)
+	if n > maxMemoLen {
+		return DefaultFingerprint(e)
+	}
+	h := uint32(len(e.Message))*0x9e3779b1 ^ uint32(len(e.Type))<<8 ^ uint32(len(e.Stack))<<16
+	if m := e.Message; m != "" {
+		h ^= uint32(m[0]) ^ uint32(m[len(m)/2])<<5 ^ uint32(m[len(m)-1])<<10
+	}
+	if t := e.Type; t != "" {
+		h ^= uint32(t[len(t)-1]) << 13
+	}
+	slot := &l.fps[(h*0x85ebca6b)>>26%fpSlots]
+	if m := slot.Load(); m != nil && m.msg == e.Message && m.typ == e.Type && m.stack == e.Stack {
+		return m.fp
+	}
+	fp := DefaultFingerprint(e)
+	slot.Store(&fpMemo{typ: e.Type, msg: e.Message, stack: e.Stack, fp: fp})
+	return fp
+}
+
+// maxGather bounds how long the writer of a batch waits for Record calls
+// still preparing their records (see commit).
+const maxGather = time.Millisecond
+
+// commit is called by the writer of b: the caller that found no write in
+// progress, or a waiter of b that received its lead token. It first lets b
+// fill: while some Record calls that are in progress have not queued their
+// records yet (they are encoding, or were just released by the previous
+// batch and are on their way back), it waits until they have, or for at
+// most maxGather. Then it closes b to new records, writes it with one
+// Append (one write and one fsync for the file store), wakes b's callers
+// and hands the writer role to a caller waiting in the next batch, if any.
+//
+// Waiting for the calls in progress rather than writing at once makes the
+// batches as large as the number of concurrent writers: an fsync costs far
+// more than encoding a record (on small virtual machines it also burns
+// a core for much of its duration), so fewer, fuller batches give the
+// most records per second. A single writer never waits: it is the only call in
+// progress.
+func (l *Ledger) commit(b *batch) {
+	l.mu.Lock()
+	if l.cur == b && int64(len(b.recs)) < l.active.Load() {
+		ch := make(chan struct{})
+		l.gatherCh = ch
+		l.gathering.Store(true)
+		l.checkFull() // a call may have left between the test and the Store
 		l.mu.Unlock()
-		if k == n {
-			break
+		t := time.NewTimer(maxGather)
+		select {
+		case <-ch:
+		case <-t.C:
 		}
-		n = k
-		runtime.Gosched()
+		t.Stop()
+		l.mu.Lock()
+		if l.gatherCh == ch {
+			l.gatherCh = nil
+			l.gathering.Store(false)
+		}
 	}
-	l.mu.Lock()
 	if l.cur == b {
-		l.cur = newBatch()
+		l.cur = l.newBatch()
 	}
-	l.mu.Unlock()
-}
-
-// flush writes b with one Append, then hands the writer role to a waiter of
-// the next batch, if any.
-func (l *Ledger) flush(b *batch) {
-	l.mu.Lock()
 	failed := l.failed
 	l.mu.Unlock()
 	if failed != nil {
@@ -357,14 +483,44 @@ func (l *Ledger) flush(b *batch) {
 		}
 		l.mu.Unlock()
 	}
-	close(b.done) // release b's writers first, so that they can join the next batch
+	recs := b.recs
+	clear(recs)
+	close(b.done) // b.recs is not read after this point
 	l.mu.Lock()
+	if cap(recs) <= 4096 {
+		l.spare = recs[:0]
+	}
 	if len(l.cur.recs) > 0 {
 		l.cur.lead <- struct{}{} // one token: exactly one waiter becomes the writer
 	} else {
 		l.flushing = false
 	}
 	l.mu.Unlock()
+}
+
+// checkFull wakes the writer waiting in commit once every GroupCommit
+// Record call in progress has queued its record. l.mu is held.
+//
+// A call leaving Record decrements active before it reads gathering, and
+// commit sets gathering before it calls checkFull: so either the leaving
+// call sees gathering and calls checkFull, or commit's checkFull sees the
+// decrement.
+func (l *Ledger) checkFull() {
+	if l.gatherCh != nil && int64(len(l.cur.recs)) >= l.active.Load() {
+		close(l.gatherCh)
+		l.gatherCh = nil
+		l.gathering.Store(false)
+	}
+}
+
+// leave ends a GroupCommit Record call.
+func (l *Ledger) leave() {
+	l.active.Add(-1)
+	if l.gathering.Load() {
+		l.mu.Lock()
+		l.checkFull()
+		l.mu.Unlock()
+	}
 }
 
 func hashOf(data []byte) Hash { return sha256.Sum256(data) }

@@ -135,16 +135,32 @@ func replaceCount(re *regexp.Regexp, s, repl string, n *int) string {
 	})
 }
 
-// containsBearer reports whether s contains "bearer" in any case.
+// containsBearer reports whether s contains "bearer" in any case. It looks
+// for 'b' and 'B' with IndexByte (vectorised) rather than byte by byte.
 func containsBearer(s string) bool {
-	for i := 0; ; i++ {
-		j := strings.IndexAny(s[i:], "bB")
-		if j < 0 {
-			return false
+	lo, up := strings.IndexByte(s, 'b'), strings.IndexByte(s, 'B')
+	for lo >= 0 || up >= 0 {
+		i := lo
+		if i < 0 || (up >= 0 && up < i) {
+			i = up
 		}
-		i += j
 		if i+6 <= len(s) && strings.EqualFold(s[i:i+6], "bearer") {
 			return true
 		}
+		if i == lo {
+			lo = nextByte(s, 'b', i)
+		} else {
+			up = nextByte(s, 'B', i)
+		}
 	}
+	return false
+}
+
+// nextByte returns the index of the first c in s after i, or -1.
+func nextByte(s string, c byte, i int) int {
+	j := strings.IndexByte(s[i+1:], c)
+	if j < 0 {
+		return -1
+	}
+	return i + 1 + j
 }

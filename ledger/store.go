@@ -37,7 +37,10 @@ type Store interface {
 	// Append adds recs, whose sequence numbers continue the store's head
 	// without gaps, in order. When sync is true it returns only once the
 	// records are durable. On error the store may have kept a prefix of
-	// recs; the Ledger then stops accepting records.
+	// recs; the Ledger then stops accepting records. The recs slice is
+	// the caller's and is reused once Append returns: a store that keeps
+	// records copies the Record values out of it (their Data and Entry
+	// may be kept as they are).
 	Append(ctx context.Context, recs []Record, sync bool) error
 	// Sync makes every appended record durable.
 	Sync(ctx context.Context) error
