@@ -19,7 +19,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/renameio/v2"
+	"github.com/devskyy/devskyy/internal/atomicfile"
 )
 
 // ErrLocked is returned by Open and OpenFileStore when another process (or
@@ -239,7 +239,7 @@ func (s *FileStore) writeSummary(segname string, sum *summary) error {
 	if err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
-	if err := renameio.WriteFile(s.path(strings.TrimSuffix(segname, ".seg")+".sum"), b, 0o600); err != nil {
+	if err := atomicfile.Replace(s.path(strings.TrimSuffix(segname, ".seg")+".sum"), b, 0o600); err != nil {
 		return fmt.Errorf("ledger: writing summary: %w", err)
 	}
 	return nil
@@ -322,18 +322,6 @@ func writeSynced(path string, b []byte) error {
 	}
 	if err != nil {
 		return fmt.Errorf("ledger: %w", err)
-	}
-	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("ledger: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("ledger: syncing directory: %w", err)
 	}
 	return nil
 }
@@ -576,7 +564,7 @@ func (s *FileStore) applyRetention() error {
 			return nil
 		}
 		a := Position{Seq: old.sum.Last, Hash: old.sum.LastHash}
-		if err := renameio.WriteFile(s.path("ANCHOR"), encodeAnchor(a), 0o600); err != nil {
+		if err := atomicfile.Replace(s.path("ANCHOR"), encodeAnchor(a), 0o600); err != nil {
 			return fmt.Errorf("ledger: writing anchor: %w", err)
 		}
 		s.mu.Lock()
@@ -924,3 +912,12 @@ func (s *FileStore) Close() error {
 func (s *FileStore) Dir() string { return s.dir }
 
 var _ Store = (*FileStore)(nil)
+
+// syncDir fsyncs the ledger directory, making created and renamed entries
+// durable.
+func syncDir(dir string) error {
+	if err := atomicfile.SyncDir(dir); err != nil {
+		return fmt.Errorf("ledger: syncing directory: %w", err)
+	}
+	return nil
+}

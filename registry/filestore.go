@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/devskyy/devskyy/internal/atomicfile"
 )
 
 // FileStore is a Store backed by two files: a JSON snapshot at the path given
@@ -374,7 +376,7 @@ func (s *FileStore) openJournal() error {
 			err = f.Sync()
 		}
 		if err == nil {
-			err = syncDir(filepath.Dir(s.path))
+			err = atomicfile.SyncDir(filepath.Dir(s.path))
 		}
 		if err != nil {
 			f.Close()
@@ -447,8 +449,8 @@ func (s *FileStore) compact() error {
 // fsync, rename, then fsync of the directory so the rename is durable.
 func writeAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
-	if err := replaceFile(path, data); err != nil {
+	if err := atomicfile.Replace(path, data, 0o600); err != nil {
 		return err
 	}
-	return syncDir(dir)
+	return atomicfile.SyncDir(dir)
 }
