@@ -377,7 +377,7 @@ func (b *Breaker) exit(t *token, o Outcome) {
 			return
 		}
 	} else if t.slot >= 0 {
-		if !b.tickets.Load().slots[t.slot].CompareAndSwap(t.ticket, 0) {
+		if !b.tickets.Load().slots[t.slot].CompareAndSwap(t.ticket, t.ticket+1) {
 			return
 		}
 	}
@@ -403,9 +403,15 @@ func (b *Breaker) takeProbe(g *gen, t *token) bool {
 }
 
 // ticketRing makes Done once-only across Permit copies without allocating
-// per permit: a permit owns a slot holding its ticket until Done clears it.
+// per permit. Each slot is a counter: even when free, odd while a permit
+// holds it, the odd value being that permit's ticket. Done moves the slot
+// from the ticket to the next even value, so a copy of a permit whose slot
+// has since been freed (and maybe taken again) fails its compare-and-swap:
+// no shared ticket counter is needed. A permit starts looking from a slot
+// picked by the stack address of its goroutine, eight slots (one cache
+// line) apart, so that parallel callers rarely share a line; a busy slot
+// sends it on to the next.
 type ticketRing struct {
-	next  atomic.Uint64
 	slots [256]atomic.Uint64
 }
 
@@ -415,15 +421,16 @@ func (b *Breaker) takeTicket(t *token) {
 		b.tickets.CompareAndSwap(nil, new(ticketRing))
 		r = b.tickets.Load()
 	}
-	n := r.next.Add(1)
-	for i := range uint64(8) {
-		s := (n + i) & 255
-		if r.slots[s].CompareAndSwap(0, n) {
-			t.ticket, t.slot = n, int32(s)
+	start := stripeHint() << 3
+	for i := range uint64(len(r.slots)) {
+		s := (start + i) & 255
+		if v := r.slots[s].Load(); v&1 == 0 && r.slots[s].CompareAndSwap(v, v+1) {
+			t.ticket, t.slot = v+1, int32(s)
 			return
 		}
 	}
-	// More than ~256 permits outstanding: this one records on every Done.
+	// Every slot is busy (256 permits outstanding): this one records on
+	// every Done.
 }
 
 // record applies an outcome to generation g. Results of a generation that is
