@@ -362,6 +362,26 @@ func TestPermitDoneOnce(t *testing.T) {
 	}
 	var zero breaker.Permit
 	zero.Done(errBoom)
+	// A stale copy whose slot now belongs to a newer permit records
+	// nothing, and does not release the newer permit's slot.
+	b.Reset()
+	first, err := b.Allow(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := first
+	first.Done(nil)
+	second, err := b.Allow(context.Background()) // takes the slot first freed
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale.Done(errBoom)
+	second.Done(errBoom)
+	second.Done(errBoom)
+	if got := b.Snapshot().ConsecutiveFailures; got != 1 {
+		t.Fatalf("after a stale Done: consecutive failures %d, want 1", got)
+	}
+	b.Reset()
 	// Many outstanding permits: all still record exactly once.
 	ps := make([]breaker.Permit, 600)
 	for i := range ps {
