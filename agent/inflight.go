@@ -22,18 +22,19 @@ type inflightCell struct {
 }
 
 func newInflight() inflight {
-	n := 2
-	for n < 2*runtime.GOMAXPROCS(0) && n < 64 {
+	n := 8
+	for n < 4*runtime.GOMAXPROCS(0) && n < 64 {
 		n <<= 1
 	}
 	return inflight{cells: make([]inflightCell, n), mask: uintptr(n - 1)}
 }
 
 // add adds d to a cell chosen from the caller's stack address, which
-// differs between goroutines and is stable within one.
+// differs between goroutines and is stable within one: the top bits of a
+// multiplicative (Fibonacci) hash of it.
 func (c *inflight) add(d int64) {
 	var x byte
-	i := (uintptr(unsafe.Pointer(&x)) >> 11 * 0x9E3779B9) >> 16 & c.mask
+	i := uintptr(uint64(uintptr(unsafe.Pointer(&x))>>11)*0x9E3779B97F4A7C15>>58) & c.mask
 	c.cells[i].n.Add(d)
 }
 

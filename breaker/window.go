@@ -24,8 +24,8 @@ type striped struct {
 }
 
 func stripeCount() int {
-	n := 4
-	for n < 2*runtime.GOMAXPROCS(0) && n < 64 {
+	n := 8
+	for n < 4*runtime.GOMAXPROCS(0) && n < 64 {
 		n <<= 1
 	}
 	return n
@@ -40,7 +40,7 @@ func newStriped() striped {
 func stripeHint() uint64 {
 	var x byte
 	p := uint64(uintptr(unsafe.Pointer(&x)))
-	return ((p >> 11) * 0x9E3779B97F4A7C15) >> 40
+	return ((p >> 11) * 0x9E3779B97F4A7C15) >> 58 // the top bits of a Fibonacci hash of the 2 KiB stack block
 }
 
 func (s *striped) add(d int64) int64 { return s.cells[stripeHint()&s.mask].v.Add(d) }

@@ -461,7 +461,7 @@ func (r *Registry[M]) activate(ctx context.Context, e *entry[M], version string,
 	h, gerr := r.gated(ctx, v, c)
 	if err := r.recordCheck(ctx, e, v, gerr); err != nil {
 		if h != nil {
-			_ = h.release()
+			_ = h.retire()
 		}
 		return r.fail(v, c, "switch", errors.Join(gerr, err))
 	}
@@ -483,7 +483,7 @@ func (r *Registry[M]) switchTo(ctx context.Context, e *entry[M], h *Handle[M], v
 	})
 	if err != nil {
 		if fresh {
-			_ = h.release()
+			_ = h.retire()
 		}
 		return r.fail(v, c, "switch", err)
 	}
@@ -511,7 +511,7 @@ func (r *Registry[M]) unwarm(e *entry[M], h *Handle[M]) {
 	})
 	e.mu.Unlock()
 	for _, w := range drop {
-		_ = w.release()
+		_ = w.retire()
 	}
 }
 
@@ -530,7 +530,7 @@ func (r *Registry[M]) keepWarm(e *entry[M], old *Handle[M]) {
 	}
 	e.mu.Unlock()
 	for _, w := range drop {
-		_ = w.release()
+		_ = w.retire()
 	}
 }
 
@@ -582,7 +582,7 @@ func (r *Registry[M]) runCheck(ctx context.Context, h *Handle[M]) error {
 		defer r.checks.Done()
 		err := r.check(cctx, h.model)
 		if !state.CompareAndSwap(0, 1) {
-			_ = h.release() // abandoned: the check owned h until now
+			_ = h.retire() // abandoned: the check owned h until now
 			return
 		}
 		done <- err
@@ -590,7 +590,7 @@ func (r *Registry[M]) runCheck(ctx context.Context, h *Handle[M]) error {
 	select {
 	case err := <-done:
 		if err != nil {
-			_ = h.release()
+			_ = h.retire()
 			return fmt.Errorf("%w: %w", ErrUnhealthy, err)
 		}
 		return nil
@@ -599,7 +599,7 @@ func (r *Registry[M]) runCheck(ctx context.Context, h *Handle[M]) error {
 			return fmt.Errorf("%w: %w", ErrUnhealthy, cctx.Err())
 		}
 		if err := <-done; err != nil { // returned just in time
-			_ = h.release()
+			_ = h.retire()
 			return fmt.Errorf("%w: %w", ErrUnhealthy, err)
 		}
 		return nil
@@ -719,7 +719,7 @@ func (r *Registry[M]) restore(ctx context.Context, name string) error {
 	h, gerr := r.gated(ctx, v, c)
 	if err := r.recordCheck(ctx, e, v, gerr); err != nil {
 		if h != nil {
-			_ = h.release()
+			_ = h.retire()
 		}
 		return r.fail(v, c, "switch", errors.Join(gerr, err))
 	}
@@ -865,14 +865,14 @@ func (r *Registry[M]) Close() error {
 	for _, e := range *r.entries.Load() {
 		e.gate <- struct{}{} // wait for an in-flight activation
 		if h := e.cur.Swap(nil); h != nil {
-			errs = append(errs, h.release())
+			errs = append(errs, h.retire())
 		}
 		e.mu.Lock()
 		warm := e.warm
 		e.warm = nil
 		e.mu.Unlock()
 		for _, w := range warm {
-			errs = append(errs, w.release())
+			errs = append(errs, w.retire())
 		}
 		<-e.gate
 	}
