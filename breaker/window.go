@@ -66,15 +66,20 @@ func (s *striped) sum() int64 {
 // Rates over a time window are evaluated when a failure or a slow call is
 // recorded.
 type timeWindow struct {
+	// Read on every success; written only when the ring advances.
 	origin  time.Time
 	width   time.Duration
 	n       int64
 	stripes uint64
-	epoch   atomic.Int64  // last known epoch
-	acked   atomic.Int64  // successes of the current bucket at the last clock read
 	cur     atomic.Uint64 // index in succ of the current bucket's first stripe
 	buckets []windowBucket
 	succ    []paddedInt // n × stripes success counters
+	// Written at every clock read: kept off the cache lines above, so
+	// that the writes do not evict them from the other cores.
+	_     [64]byte
+	epoch atomic.Int64 // last known epoch
+	acked atomic.Int64 // successes of the current bucket at the last clock read
+	_     [112]byte
 }
 
 type windowBucket struct {
