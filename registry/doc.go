@@ -74,10 +74,15 @@
 //
 // # Costs
 //
-// Resolve is a map lookup, an atomic load and an atomic add on the handle's
-// reference count, plus an atomic add in Release: no lock, no allocation.
-// All readers of one version share that counter, so on many cores its cache
-// line is the limit of parallel scaling. A model's Close runs in the goroutine that drops the last
+// Resolve is a map lookup, an atomic load, an atomic add on one cell of the
+// handle's reference count and a load of its state, plus the same in
+// Release: no lock, no allocation. The count is spread over cache-line
+// cells picked by a hash of the reader goroutine's stack address, so
+// readers on different cores rarely touch the same line and Resolve scales
+// under parallel load. When the registry drops a handle (it is no longer
+// current or warm), the handle is retired; a closer then marks it closing
+// and sums the cells, and a reader whose add raced with that backs out and
+// resolves again. A model's Close runs in the goroutine that drops the last
 // reference (a reader's Release, or an activation). Every change to a model
 // copies its record, whose alias history grows by one entry per move, and
 // writes it through the Store; with FileStore that is one journal record of
