@@ -19,7 +19,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/devskyy/devskyy/internal/atomicfile"
+	"github.com/devskyy/devskyy/internal/durable"
 )
 
 // ErrLocked is returned by Open and OpenFileStore when another process (or
@@ -239,7 +239,7 @@ func (s *FileStore) writeSummary(segname string, sum *summary) error {
 	if err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
-	if err := atomicfile.Replace(s.path(strings.TrimSuffix(segname, ".seg")+".sum"), b, 0o600); err != nil {
+	if err := durable.Replace(s.path(strings.TrimSuffix(segname, ".seg")+".sum"), b, 0o600); err != nil {
 		return fmt.Errorf("ledger: writing summary: %w", err)
 	}
 	return nil
@@ -458,11 +458,11 @@ const preallocChunk = 1 << 20
 // that flushBuf does when the space runs out reports it. wmu is held.
 func (s *FileStore) syncActive() error {
 	if !s.prefills() || s.alloc-s.written >= preallocChunk/2 {
-		return datasync(s.active)
+		return durable.DataSync(s.active)
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = s.preallocate(s.alloc + preallocChunk) })
-	err := datasync(s.active)
+	err := durable.DataSync(s.active)
 	wg.Wait()
 	return err
 }
@@ -564,7 +564,7 @@ func (s *FileStore) applyRetention() error {
 			return nil
 		}
 		a := Position{Seq: old.sum.Last, Hash: old.sum.LastHash}
-		if err := atomicfile.Replace(s.path("ANCHOR"), encodeAnchor(a), 0o600); err != nil {
+		if err := durable.Replace(s.path("ANCHOR"), encodeAnchor(a), 0o600); err != nil {
 			return fmt.Errorf("ledger: writing anchor: %w", err)
 		}
 		s.mu.Lock()
@@ -683,7 +683,7 @@ func (s *FileStore) Sync(ctx context.Context) error {
 	if err := s.flushBuf(); err != nil {
 		return err
 	}
-	if err := datasync(s.active); err != nil {
+	if err := durable.DataSync(s.active); err != nil {
 		s.broken = fmt.Errorf("ledger: syncing segment: %w", err)
 		return s.broken
 	}
@@ -916,7 +916,7 @@ var _ Store = (*FileStore)(nil)
 // syncDir fsyncs the ledger directory, making created and renamed entries
 // durable.
 func syncDir(dir string) error {
-	if err := atomicfile.SyncDir(dir); err != nil {
+	if err := durable.SyncDir(dir); err != nil {
 		return fmt.Errorf("ledger: syncing directory: %w", err)
 	}
 	return nil

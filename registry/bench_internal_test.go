@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/devskyy/devskyy/internal/durable"
 )
 
 // BenchmarkJournalAppendFloor writes 300 bytes into preallocated space of a
@@ -28,7 +30,7 @@ func BenchmarkJournalAppendFloor(b *testing.B) {
 		if _, err := f.WriteAt(rec, off); err != nil {
 			b.Fatal(err)
 		}
-		if err := datasync(f); err != nil {
+		if err := durable.DataSync(f); err != nil {
 			b.Fatal(err)
 		}
 		if off += int64(len(rec)); off+int64(len(rec)) > preallocChunk {

@@ -13,7 +13,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/devskyy/devskyy/internal/atomicfile"
+	"github.com/devskyy/devskyy/internal/durable"
 )
 
 // FileStore is a Store backed by two files: a JSON snapshot at the path given
@@ -121,7 +121,7 @@ func OpenFileStore(path string) (*FileStore, error) {
 		path:      path,
 		catalogue: catalogue{models: map[string]Model{}},
 		limits:    defaultLimits(),
-		sync:      datasync,
+		sync:      durable.DataSync,
 	}
 	data, err := readFile(path, maxSnapshotBytes)
 	switch {
@@ -376,7 +376,7 @@ func (s *FileStore) openJournal() error {
 			err = f.Sync()
 		}
 		if err == nil {
-			err = atomicfile.SyncDir(filepath.Dir(s.path))
+			err = durable.SyncDir(filepath.Dir(s.path))
 		}
 		if err != nil {
 			f.Close()
@@ -449,8 +449,8 @@ func (s *FileStore) compact() error {
 // fsync, rename, then fsync of the directory so the rename is durable.
 func writeAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
-	if err := atomicfile.Replace(path, data, 0o600); err != nil {
+	if err := durable.Replace(path, data, 0o600); err != nil {
 		return err
 	}
-	return atomicfile.SyncDir(dir)
+	return durable.SyncDir(dir)
 }

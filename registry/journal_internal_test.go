@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/devskyy/devskyy/internal/durable"
 )
 
 // rec returns a valid record: name with versions 1.0.0..1.0.<n-1>, alias
@@ -119,7 +121,7 @@ func TestFileStoreSyncFailure(t *testing.T) {
 			fails--
 			return errors.New("eio")
 		}
-		return datasync(f)
+		return durable.DataSync(f)
 	}
 	if err := s.Put(ctx, rec("m", 2), 1); err == nil {
 		t.Fatal("Put with a failing sync: nil error")

@@ -1,11 +1,11 @@
-package atomicfile_test
+package durable_test
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/devskyy/devskyy/internal/atomicfile"
+	"github.com/devskyy/devskyy/internal/durable"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -13,7 +13,7 @@ func TestReplace(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state.json")
 	for _, content := range []string{"first", "second, longer than the first", ""} {
-		if err := atomicfile.Replace(path, []byte(content), 0o600); err != nil {
+		if err := durable.Replace(path, []byte(content), 0o600); err != nil {
 			t.Fatalf("Replace(%q): %v", content, err)
 		}
 		got, err := os.ReadFile(path)
@@ -23,7 +23,7 @@ func TestReplace(t *testing.T) {
 		if diff := cmp.Diff(content, string(got)); diff != "" {
 			t.Errorf("content (-want +got):\n%s", diff)
 		}
-		if err := atomicfile.SyncDir(dir); err != nil {
+		if err := durable.SyncDir(dir); err != nil {
 			t.Errorf("SyncDir: %v", err)
 		}
 	}
@@ -42,8 +42,8 @@ func TestErrors(t *testing.T) {
 		name string
 		fn   func() error
 	}{
-		{"Replace into a missing directory", func() error { return atomicfile.Replace(filepath.Join(missing, "f"), []byte("x"), 0o600) }},
-		{"SyncDir of a missing directory", func() error { return atomicfile.SyncDir(missing) }},
+		{"Replace into a missing directory", func() error { return durable.Replace(filepath.Join(missing, "f"), []byte("x"), 0o600) }},
+		{"SyncDir of a missing directory", func() error { return durable.SyncDir(missing) }},
 	}
 	for _, tt := range tests {
 		if err := tt.fn(); err == nil {

@@ -1,13 +1,13 @@
-package registry
+package durable
 
 import (
 	"os"
 	"syscall"
 )
 
-// datasync flushes f's data (and the metadata needed to read it back) with
+// DataSync flushes f's data (and the metadata needed to read it back) with
 // fdatasync(2), which skips the timestamps fsync would also write.
-func datasync(f *os.File) error {
+func DataSync(f *os.File) error {
 	for {
 		err := syscall.Fdatasync(int(f.Fd()))
 		if err != syscall.EINTR {
