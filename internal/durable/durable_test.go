@@ -51,3 +51,20 @@ func TestErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestDataSync(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("record\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := durable.DataSync(f); err != nil {
+		t.Errorf("DataSync of an open file: %v", err)
+	}
+	f.Close()
+	if err := durable.DataSync(f); err == nil {
+		t.Error("DataSync of a closed file: no error")
+	}
+}
