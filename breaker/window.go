@@ -58,8 +58,9 @@ func (s *striped) sum() int64 {
 // Failures and slow calls read the clock and advance the ring before they
 // are counted, so they land in the right bucket. A success reads no clock:
 // it is added to the bucket of the last known epoch, on a striped counter,
-// and every 64th success on a stripe reads the clock. Successes added since
-// the previous clock read are moved to the newest bucket when the ring
+// and every 64th success on a stripe reads the clock (and, within the same
+// epoch, writes only its own stripe). Successes added to a stripe since its
+// previous clock read are moved to the newest bucket when the ring
 // advances, so a success can be counted as later than it was (by at most
 // the time between clock reads), never as earlier: the error never inflates
 // the failure rate.
@@ -73,13 +74,19 @@ type timeWindow struct {
 	stripes uint64
 	cur     atomic.Uint64 // index in succ of the current bucket's first stripe
 	buckets []windowBucket
-	succ    []paddedInt // n × stripes success counters
-	// Written at every clock read: kept off the cache lines above, so
-	// that the writes do not evict them from the other cores.
+	succ    []succCell // n × stripes success counters
+	// Written when the ring advances: kept off the cache lines above.
 	_     [64]byte
 	epoch atomic.Int64 // last known epoch
-	acked atomic.Int64 // successes of the current bucket at the last clock read
-	_     [112]byte
+	_     [120]byte
+}
+
+// succCell is one stripe of a bucket's success count, with the count it had
+// at its stripe's last clock read, alone on its cache lines: a clock read
+// on one stripe writes only that stripe's line.
+type succCell struct {
+	v, acked atomic.Int64
+	_        [112]byte
 }
 
 type windowBucket struct {
@@ -96,7 +103,7 @@ func newTimeWindow(span time.Duration, buckets int, now time.Time) *timeWindow {
 		n:       int64(buckets),
 		stripes: uint64(s),
 		buckets: make([]windowBucket, buckets),
-		succ:    make([]paddedInt, buckets*s),
+		succ:    make([]succCell, buckets*s),
 	}
 	for i := 1; i < buckets; i++ {
 		w.buckets[i].epoch.Store(-1)
@@ -105,9 +112,14 @@ func newTimeWindow(span time.Duration, buckets int, now time.Time) *timeWindow {
 }
 
 func (w *timeWindow) success() {
-	i := w.cur.Load() + stripeHint()&(w.stripes-1)
-	if w.succ[i].v.Add(1)&63 == 0 {
-		w.advance(time.Now())
+	c := &w.succ[w.cur.Load()+stripeHint()&(w.stripes-1)]
+	if n := c.v.Add(1); n&63 == 0 {
+		now := time.Now()
+		if int64(now.Sub(w.origin)/w.width) == w.epoch.Load() {
+			c.acked.Store(n) // this stripe's successes so far are known to be in this epoch
+			return
+		}
+		w.advance(now)
 	}
 }
 
@@ -117,8 +129,10 @@ func (w *timeWindow) addAt(now time.Time, fail, slow bool) {
 	b := &w.buckets[e%w.n]
 	if fail {
 		b.fail.Add(1)
-	} else {
-		w.succ[uint64(e%w.n)*w.stripes].v.Add(1)
+	} else { // a success whose time is known: counted and acknowledged
+		c := &w.succ[uint64(e%w.n)*w.stripes]
+		c.v.Add(1)
+		c.acked.Add(1)
 	}
 	if slow {
 		b.slow.Add(1)
@@ -126,26 +140,36 @@ func (w *timeWindow) addAt(now time.Time, fail, slow bool) {
 }
 
 // advance moves the ring to the epoch of now, clearing the buckets passed.
-// Successes added since the last clock read (pending) may be anywhere
-// between that read and now: they are moved to the newest bucket, which
-// keeps them counted for as long as possible and so never inflates the
-// failure rate.
+// Successes added to a stripe since that stripe's last clock read (pending)
+// may be anywhere between that read and now: they are moved to the newest
+// bucket, which keeps them counted for as long as possible and so never
+// inflates the failure rate. Within an epoch it marks every stripe's
+// successes as known to be in it (success, which owns one stripe, does not
+// call advance within an epoch).
 func (w *timeWindow) advance(now time.Time) {
 	e := int64(now.Sub(w.origin) / w.width)
 	old := w.epoch.Load()
-	if e < old {
-		return
-	}
 	if e == old {
-		w.acked.Store(w.successes(e % w.n))
+		base := uint64(e%w.n) * w.stripes
+		for s := range w.stripes {
+			c := &w.succ[base+s]
+			c.acked.Store(c.v.Load())
+		}
 		return
 	}
-	if !w.epoch.CompareAndSwap(old, e) {
+	if e < old || !w.epoch.CompareAndSwap(old, e) {
 		return
 	}
-	pending := w.successes(old%w.n) - w.acked.Load()
-	if pending > 0 && e-old < w.n {
-		w.succ[uint64(old%w.n)*w.stripes].v.Add(-pending)
+	var pending int64
+	base := uint64(old%w.n) * w.stripes
+	for s := range w.stripes {
+		c := &w.succ[base+s]
+		if p := c.v.Load() - c.acked.Load(); p > 0 {
+			pending += p
+			if e-old < w.n { // the old bucket stays in the window: take them out
+				c.v.Add(-p)
+			}
+		}
 	}
 	from := max(old+1, e-w.n+1)
 	for k := from; k <= e; k++ {
@@ -154,15 +178,18 @@ func (w *timeWindow) advance(now time.Time) {
 		b.fail.Store(0)
 		b.slow.Store(0)
 		for s := range w.stripes {
-			w.succ[uint64(i)*w.stripes+s].v.Store(0)
+			c := &w.succ[uint64(i)*w.stripes+s]
+			c.v.Store(0)
+			c.acked.Store(0)
 		}
 		b.epoch.Store(k)
 	}
 	if pending > 0 {
-		w.succ[uint64(e%w.n)*w.stripes].v.Add(pending)
+		c := &w.succ[uint64(e%w.n)*w.stripes]
+		c.v.Add(pending)
+		c.acked.Add(pending)
 	}
 	w.cur.Store(uint64(e%w.n) * w.stripes)
-	w.acked.Store(w.successes(e % w.n))
 }
 
 func (w *timeWindow) successes(i int64) int64 {
