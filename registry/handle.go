@@ -47,8 +47,8 @@ const (
 )
 
 func newHandle[M io.Closer](m M, v Version, log *slog.Logger) *Handle[M] {
-	n := 8
-	for n < 4*runtime.GOMAXPROCS(0) && n < 64 {
+	n := 16 // few handles exist; fewer collisions between readers
+	for n < 8*runtime.GOMAXPROCS(0) && n < 64 {
 		n <<= 1
 	}
 	return &Handle[M]{model: m, name: v.Model, version: v.Version, digest: v.Digest, log: log,
