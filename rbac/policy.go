@@ -1,10 +1,13 @@
 package rbac
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
+	"math/bits"
 	"slices"
+	"unsafe"
 )
 
 // Permission names an action, "resource:action" such as "agents:execute",
@@ -52,26 +55,44 @@ type Policy struct {
 	names []Permission        // sorted keys of min
 
 	// table is a collision-free hash table over min, built by NewPolicy
-	// (nil when no perfect seed was found: then min is used). A lookup
-	// samples a few bytes of the name, multiplies by seed and keeps the
-	// top bits, then one string comparison confirms the match.
+	// (nil when no perfect seed was found: then min is used). A name is
+	// read as two little-endian words, its first and its last eight bytes
+	// (four for shorter names), which together with its length identify a
+	// name of up to 16 bytes exactly; the words are mixed, multiplied by
+	// seed and the top bits pick the slot. Longer names also compare the
+	// string.
 	table []slot
 	seed  uint64
 	shift uint
 }
 
-// slot is one entry of Policy.table.
+// slot is one entry of Policy.table. An empty slot has n == 0, which no
+// valid name has.
 type slot struct {
-	name Permission
-	role Role
+	lo, hi uint64
+	n      uint
+	role   Role
+	name   Permission
 }
 
-// sample mixes the length and five bytes of a non-empty name.
-func sample(p Permission) uint64 {
+// words returns the words of a name of 3 to 128 bytes (see Policy.table):
+// its first and last eight bytes, or four for a name of 4 to 7 bytes, or
+// its three bytes. With the length they identify a name of up to 16 bytes
+// exactly.
+func words(p Permission) (lo, hi uint64) {
 	n := uint(len(p))
-	return uint64(n) | uint64(p[0])<<8 | uint64(p[n>>2])<<16 | uint64(p[n>>1])<<24 |
-		uint64(p[n-1-n>>2])<<32 | uint64(p[n-1])<<40
+	b := unsafe.Slice(unsafe.StringData(string(p)), n)
+	switch {
+	case n >= 8:
+		return binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[n-8:])
+	case n >= 4:
+		return uint64(binary.LittleEndian.Uint32(b)), uint64(binary.LittleEndian.Uint32(b[n-4:]))
+	}
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16, 0
 }
+
+// mix folds the words and the length of a name into one hash input.
+func mix(lo, hi uint64, n uint) uint64 { return lo ^ bits.RotateLeft64(hi, 29) ^ uint64(n) }
 
 // buildTable searches for a seed that places every permission in its own
 // slot, trying tables of 2, 4 and 8 times the next power of two.
@@ -96,12 +117,13 @@ func (p *Policy) buildTable() {
 			clear(table)
 			ok := true
 			for _, name := range p.names {
-				i := sample(name) * seed >> (64 - bits)
-				if table[i].name != "" {
+				lo, hi := words(name)
+				i := mix(lo, hi, uint(len(name))) * seed >> (64 - bits)
+				if table[i].n != 0 {
 					ok = false
 					break
 				}
-				table[i] = slot{name: name, role: p.min[name]}
+				table[i] = slot{lo: lo, hi: hi, n: uint(len(name)), role: p.min[name], name: name}
 			}
 			if ok {
 				p.table, p.seed, p.shift = table, seed, 64-bits
@@ -136,24 +158,36 @@ func NewPolicy(grants map[Permission]Role) (*Policy, error) {
 // MinRole returns the minimum role holding perm, and false when the policy
 // does not define perm.
 func (p *Policy) MinRole(perm Permission) (Role, bool) {
-	if p == nil || perm == "" {
-		return None, false
+	if r := p.lookup(perm); r != None {
+		return r, true
 	}
-	if p.table != nil {
-		if s := &p.table[sample(perm)*p.seed>>p.shift]; s.name == perm {
-			return s.role, true
-		}
-		return None, false
-	}
-	r, ok := p.min[perm]
-	return r, ok
+	return None, false
 }
 
 // Allows reports whether a holder of r has perm. An undefined permission is
 // held by nobody. It takes no lock and allocates nothing.
 func (p *Policy) Allows(r Role, perm Permission) bool {
-	req, _ := p.MinRole(perm) // None when undefined; MinRole never returns an out-of-range role
+	req := p.lookup(perm)
 	return req != None && r >= req && r <= SuperAdmin
+}
+
+// lookup returns the minimum role for perm, None when it is undefined.
+// Names of a length no valid name has are cut first; a name of up to 16
+// bytes is confirmed by its words alone, a longer one by comparing strings.
+func (p *Policy) lookup(perm Permission) Role {
+	n := uint(len(perm))
+	if p == nil || n-3 > 128-3 {
+		return None
+	}
+	if p.table == nil {
+		return p.min[perm]
+	}
+	lo, hi := words(perm)
+	s := &p.table[mix(lo, hi, n)*p.seed>>p.shift]
+	if s.lo == lo && s.hi == hi && s.n == n && (n <= 16 || s.name == perm) {
+		return s.role
+	}
+	return None
 }
 
 // Permissions returns the defined permissions in sorted order.

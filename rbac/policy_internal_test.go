@@ -2,6 +2,7 @@ package rbac
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -15,8 +16,12 @@ func TestPolicyTable(t *testing.T) {
 			"agents:read": ReadOnly, "agents:execute": APIUser, "models:activate": Developer,
 			"ledger:read": Admin, "roles:grant": SuperAdmin,
 		}, true},
-		{"indistinguishable samples fall back to the map", map[Permission]Role{
-			"ab:cdefgh": ReadOnly, "ax:cdefgh": Admin,
+		{"names that differ in one middle byte", map[Permission]Role{
+			"ab:cdefgh": ReadOnly, "ax:cdefgh": Admin, "a:b": APIUser, "a:c": Developer,
+			"ab:cdefghijklmnop": Admin, "ab:cdefghxjklmnop": ReadOnly,
+		}, true},
+		{"long names with equal words collide and fall back to the map", map[Permission]Role{
+			"aaaaaaaa:x:bbbbbbbb": ReadOnly, "aaaaaaaa:y:bbbbbbbb": SuperAdmin,
 		}, false},
 		{"empty", map[Permission]Role{}, false},
 	}
@@ -43,7 +48,9 @@ func TestPolicyTable(t *testing.T) {
 					t.Errorf("MinRole(%q) = %v, %v; want %v", name, got, ok, want)
 				}
 				// Near misses share samples with a defined name but are not it.
-				for _, miss := range []Permission{name + "x", "x" + name, Permission(string(name[:len(name)-1]) + "_")} {
+				mid := []byte(name)
+				mid[len(mid)/2] = 'q'
+				for _, miss := range []Permission{name + "x", "x" + name, Permission(string(name[:len(name)-1]) + "_"), Permission(mid)} {
 					if _, defined := c.grants[miss]; defined {
 						continue
 					}
@@ -52,8 +59,10 @@ func TestPolicyTable(t *testing.T) {
 					}
 				}
 			}
-			if _, ok := p.MinRole(""); ok {
-				t.Error(`MinRole("") found something`)
+			for _, bad := range []Permission{"", "a", "a:", Permission(strings.Repeat("a", 129))} {
+				if _, ok := p.MinRole(bad); ok {
+					t.Errorf("MinRole(%q) found something", bad)
+				}
 			}
 		})
 	}
