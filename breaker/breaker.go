@@ -185,8 +185,8 @@ func (b *Breaker) run(ctx context.Context, fn func(context.Context) error) error
 
 // do is the general path of Do and Call.
 func (b *Breaker) do(ctx context.Context, g *gen, fn func(context.Context) error) error {
-	var t token
-	if err := b.enter(g, &t); err != nil {
+	t, err := b.enter(g)
+	if err != nil {
 		return err
 	}
 	if t.g == nil {
@@ -195,12 +195,12 @@ func (b *Breaker) do(ctx context.Context, g *gen, fn func(context.Context) error
 	done := false
 	defer func() {
 		if !done {
-			b.exit(&t, Failure)
+			b.exit(t, Failure)
 		}
 	}()
-	err := fn(ctx)
+	err = fn(ctx)
 	done = true
-	b.exit(&t, b.cfg.classify(ctx, err))
+	b.exit(t, b.cfg.classify(ctx, err))
 	return err
 }
 
@@ -294,15 +294,14 @@ func (b *Breaker) Allow(ctx context.Context) (Permit, error) {
 	if err := ctx.Err(); err != nil {
 		return Permit{}, err
 	}
-	var p Permit
-	if err := b.enter(g, &p.t); err != nil || p.t.g == nil {
+	t, err := b.enter(g)
+	if err != nil || t.g == nil {
 		return Permit{}, err
 	}
-	if !p.t.probe { // a probe slot already makes Done once-only
-		b.takeTicket(&p.t)
+	if t.meta&metaProbe == 0 { // a probe slot already makes Done once-only
+		t.ticket, t.meta = b.takeTicket(t.meta)
 	}
-	p.b, p.ctx = b, ctx
-	return p, nil
+	return Permit{b: b, ctx: ctx, t: t}, nil
 }
 
 // Permit is an admission from [Breaker.Allow]. It is a small value; copies
@@ -317,15 +316,25 @@ type Permit struct {
 	t   token
 }
 
-// token is an admitted call in flight.
+// token is an admitted call in flight. It is four words, so that a
+// Permit and an error come back from Allow in registers: a Permit built in
+// memory by narrow stores and read back by wide copies stalls on store
+// forwarding (measured: most of Allow's cost before the packing).
 type token struct {
 	g      *gen   // nil: untracked (pass-through or shadow admission)
 	start  int64  // ns since Breaker.base, when the slow-call policy is on
 	ticket uint64 // identity for the once-only Done
-	slot   int32  // probe slot or ticket ring slot; -1 when none
-	probe  bool
-	count  bool // counted in Breaker.inUse
+	meta   uint64 // slot+1 (probe slot or ticket ring slot; 0: none) | metaProbe | metaCount
 }
+
+const (
+	metaSlot  = 1<<32 - 1 // the bits of meta holding slot+1
+	metaProbe = 1 << 32   // the slot is a half-open probe slot
+	metaCount = 1 << 33   // counted in Breaker.inUse
+)
+
+// slot returns the token's slot, -1 when it has none.
+func (t token) slot() int { return int(t.meta&metaSlot) - 1 }
 
 // Done records the outcome of the admitted call from its error, classified
 // by [Settings.Classify]. Only the first Done of a permit (or of any of its
@@ -335,59 +344,58 @@ func (p Permit) Done(err error) {
 	if p.b == nil {
 		return
 	}
-	p.b.exit(&p.t, p.b.cfg.classify(p.ctx, err))
+	p.b.exit(p.t, p.b.cfg.classify(p.ctx, err))
 }
 
-// enter decides admission for generation g, filling in t. It leaves t.g nil
-// to admit the call untracked. Filling a caller's token instead of
-// returning one avoids copying it through memory.
-func (b *Breaker) enter(g *gen, t *token) error {
-	t.slot = -1
+// enter decides admission for generation g and returns the call's token.
+// Its g is nil when the call is admitted untracked.
+func (b *Breaker) enter(g *gen) (t token, err error) {
 	switch g.kind {
 	case kindLean, kindWindow, kindClosed:
 	case kindHalf:
-		if !b.takeProbe(g, t) {
+		var ok bool
+		if t.ticket, t.meta, ok = b.takeProbe(g); !ok {
 			if g.mode == ModeMetricsOnly {
 				g.shadow.Add(1)
-				return nil
+				return token{}, nil
 			}
-			return g.err
+			return token{}, g.err
 		}
 	case kindPass:
-		return nil
+		return token{}, nil
 	default: // kindOpen
 		if g.mode == ModeMetricsOnly {
 			g.shadow.Add(1)
-			return nil
+			return token{}, nil
 		}
-		return g.err
+		return token{}, g.err
 	}
 	t.g = g
 	if b.cfg.slow {
 		t.start = int64(time.Since(b.base))
 	}
 	if b.cfg.inflight {
-		t.count = true
+		t.meta |= metaCount
 		b.inUse.add(1)
 	}
-	return nil
+	return t, nil
 }
 
 // exit records the outcome of an admitted call, once.
-func (b *Breaker) exit(t *token, o Outcome) {
+func (b *Breaker) exit(t token, o Outcome) {
 	if t.g == nil {
 		return
 	}
-	if t.probe {
-		if !t.g.probes[t.slot].CompareAndSwap(t.ticket, 0) {
+	if s := t.slot(); t.meta&metaProbe != 0 {
+		if !t.g.probes[s].CompareAndSwap(t.ticket, 0) {
 			return
 		}
-	} else if t.slot >= 0 {
-		if !b.tickets.Load().slots[t.slot].CompareAndSwap(t.ticket, t.ticket+1) {
+	} else if s >= 0 {
+		if !b.tickets.Load().slots[s].CompareAndSwap(t.ticket, t.ticket+1) {
 			return
 		}
 	}
-	if t.count {
+	if t.meta&metaCount != 0 {
 		b.inUse.add(-1)
 	}
 	slow := false
@@ -397,15 +405,16 @@ func (b *Breaker) exit(t *token, o Outcome) {
 	b.record(t.g, o, slow)
 }
 
-func (b *Breaker) takeProbe(g *gen, t *token) bool {
+// takeProbe takes a free probe slot of g, returning the permit's ticket
+// and meta.
+func (b *Breaker) takeProbe(g *gen) (ticket, meta uint64, ok bool) {
 	n := g.ticket.Add(1)
 	for i := range g.probes {
 		if g.probes[i].CompareAndSwap(0, n) {
-			t.ticket, t.slot, t.probe = n, int32(i), true
-			return true
+			return n, uint64(i+1) | metaProbe, true
 		}
 	}
-	return false
+	return 0, 0, false
 }
 
 // ticketRing makes Done once-only across Permit copies without allocating
@@ -421,7 +430,10 @@ type ticketRing struct {
 	slots [256]atomic.Uint64
 }
 
-func (b *Breaker) takeTicket(t *token) {
+// takeTicket takes a ticket ring slot, returning the permit's ticket and
+// meta updated with the slot; when every slot is busy it returns meta
+// unchanged.
+func (b *Breaker) takeTicket(meta uint64) (ticket, newMeta uint64) {
 	r := b.tickets.Load()
 	if r == nil {
 		b.tickets.CompareAndSwap(nil, new(ticketRing))
@@ -431,12 +443,12 @@ func (b *Breaker) takeTicket(t *token) {
 	for i := range uint64(len(r.slots)) {
 		s := (start + i) & 255
 		if v := r.slots[s].Load(); v&1 == 0 && r.slots[s].CompareAndSwap(v, v+1) {
-			t.ticket, t.slot = v+1, int32(s)
-			return
+			return v + 1, meta | (s + 1)
 		}
 	}
 	// Every slot is busy (256 permits outstanding): this one records on
 	// every Done.
+	return 0, meta
 }
 
 // record applies an outcome to generation g. Results of a generation that is
