@@ -187,14 +187,17 @@ type Ledger struct {
 // batch is a group of records written with one write and one sync.
 type batch struct {
 	recs []Record
-	done chan struct{} // closed when the batch is written
-	lead chan struct{} // receives one token when a waiter must write it
+	// wake carries, in its buffer of one, the token that makes exactly one
+	// waiter the batch's writer, and is closed when the batch is written:
+	// a waiter receives once, from one channel (a two-channel select
+	// measured about 10% of a 64-writer group commit's CPU).
+	wake chan struct{}
 	err  error
 }
 
 // newBatch returns an empty batch. l.mu is held.
 func (l *Ledger) newBatch() *batch {
-	b := &batch{recs: l.spare, done: make(chan struct{}), lead: make(chan struct{}, 1)}
+	b := &batch{recs: l.spare, wake: make(chan struct{}, 1)}
 	l.spare = nil
 	return b
 }
@@ -379,9 +382,7 @@ func (l *Ledger) Record(ctx context.Context, e Entry) (ID, error) {
 		l.commit(b)
 	} else {
 		l.mu.Unlock()
-		select {
-		case <-b.done:
-		case <-b.lead:
+		if _, lead := <-b.wake; lead {
 			l.commit(b)
 		}
 	}
@@ -485,13 +486,13 @@ func (l *Ledger) commit(b *batch) {
 	}
 	recs := b.recs
 	clear(recs)
-	close(b.done) // b.recs is not read after this point
+	close(b.wake) // b.recs is not read after this point; no token is left in it
 	l.mu.Lock()
 	if cap(recs) <= 4096 {
 		l.spare = recs[:0]
 	}
 	if len(l.cur.recs) > 0 {
-		l.cur.lead <- struct{}{} // one token: exactly one waiter becomes the writer
+		l.cur.wake <- struct{}{} // one token: exactly one waiter becomes the writer
 	} else {
 		l.flushing = false
 	}
