@@ -91,17 +91,24 @@ func TestGatherWaits(t *testing.T) {
 	}
 }
 
-// batchStore is a MemoryStore that remembers the size of each Append.
+// batchStore is a MemoryStore that remembers the size of each Append. When
+// gate is set, the first Append waits for it to be closed.
 type batchStore struct {
 	MemoryStore
 	mu      sync.Mutex
 	batches []int
+	gate    chan struct{}
 }
 
 func (s *batchStore) Append(ctx context.Context, recs []Record, sync bool) error {
 	s.mu.Lock()
 	s.batches = append(s.batches, len(recs))
+	gate := s.gate
+	s.gate = nil
 	s.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
 	return s.MemoryStore.Append(ctx, recs, sync)
 }
 
@@ -114,44 +121,55 @@ func (s *batchStore) firstBatch() int {
 	return s.batches[0]
 }
 
-// TestGroupCommitBatches checks that concurrent writers share batches and
-// that every record is stored once, in order, whatever the batching.
+// TestGroupCommitBatches checks that writers who queue while a batch is
+// being written share the next batch, and that every record is stored
+// once, in order, whatever the batching. The first write is held until
+// every writer has queued (synctest.Wait), so the sharing does not depend
+// on how the scheduler happens to interleave the writers.
 func TestGroupCommitBatches(t *testing.T) {
-	store := &batchStore{}
-	l, err := New(store, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const writers, each = 16, 50
-	var wg sync.WaitGroup
-	for w := range writers {
-		wg.Go(func() {
-			for i := range each {
-				if _, err := l.Record(context.Background(), Entry{Message: fmt.Sprintf("w%d i%d", w, i)}); err != nil {
-					t.Error(err)
-					return
+	synctest.Test(t, func(t *testing.T) {
+		store := &batchStore{gate: make(chan struct{})}
+		gate := store.gate
+		l, err := New(store, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const writers, each = 16, 50
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Go(func() {
+				for i := range each {
+					if _, err := l.Record(context.Background(), Entry{Message: fmt.Sprintf("w%d i%d", w, i)}); err != nil {
+						t.Error(err)
+						return
+					}
 				}
-			}
-		})
-	}
-	wg.Wait()
-	total := 0
-	for _, n := range store.batches {
-		total += n
-	}
-	if total != writers*each {
-		t.Errorf("batches hold %d records, want %d", total, writers*each)
-	}
-	if len(store.batches) >= writers*each {
-		t.Errorf("%d batches for %d records: no batching", len(store.batches), writers*each)
-	}
-	rep, err := l.Verify(context.Background())
-	if err != nil || rep.Records != writers*each {
-		t.Errorf("Verify: %d records, %v", rep.Records, err)
-	}
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
+			})
+		}
+		synctest.Wait() // one writer holds the first batch; the others wait in the next
+		close(gate)
+		wg.Wait()
+		total := 0
+		for _, n := range store.batches {
+			total += n
+		}
+		if total != writers*each {
+			t.Errorf("batches hold %d records, want %d", total, writers*each)
+		}
+		// The first batch holds the writers that had arrived when it was
+		// cut; every other writer queued while it was held, so the second
+		// batch holds at least the rest.
+		if b := store.batches; b[0] < writers && (len(b) < 2 || b[0]+b[1] < writers) {
+			t.Errorf("batches %v: the %d writers waiting behind the first batch did not share the second", b, writers-b[0])
+		}
+		rep, err := l.Verify(context.Background())
+		if err != nil || rep.Records != writers*each {
+			t.Errorf("Verify: %d records, %v", rep.Records, err)
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 // TestFingerprintMemo checks that the remembered fingerprints are those
