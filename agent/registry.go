@@ -188,6 +188,7 @@ type entry struct {
 	name     string
 	optional bool
 	pol      policy
+	direct   bool // one attempt, no breaker, no deadline, no OnAttempt hook: run calls the agent itself
 	br       *breaker.Breaker
 	slots    chan struct{} // nil: no concurrency limit
 
@@ -249,6 +250,7 @@ func Register[In, Out any](reg *Registry, a Agent[In, Out], opts Options) (*Hand
 	e := &entry{reg: reg, info: info, name: info.Name, optional: opts.Optional, pol: pol, inflight: newInflight(),
 		types: fmt.Sprintf("Agent[%v, %v]", reflect.TypeFor[In](), reflect.TypeFor[Out]())}
 	e.disabled.Store(opts.Disabled)
+	e.direct = pol.attempts <= 1 && pol.breaker == nil && pol.timeout == 0 && pol.total == 0 && reg.s.Hooks.OnAttempt == nil
 	if pol.breaker != nil {
 		bs := *pol.breaker
 		if on := reg.s.Hooks.OnBreaker; on != nil {

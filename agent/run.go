@@ -106,9 +106,23 @@ func (h *Handle[In, Out]) run(ctx context.Context, in In, decodeErr error) (res 
 		acquired = err == nil
 	}
 	fallback := false
-	if err == nil {
+	switch {
+	case err == nil && e.direct: // the attempt loop of attempts, for one plain attempt
+		if ctx.Err() != nil {
+			err = callerError(ctx, nil)
+			break
+		}
+		res.Attempts = 1
+		out, pv, cerr := h.call(ctx, in)
+		if cerr == nil && pv == nil {
+			res.Output = out
+			break
+		}
+		err = classify(ctx, ctx, cerr, pv)
+		fallback = h.retryable(ctx, err) // attempts used up
+	case err == nil:
 		err, fallback = h.attempts(ctx, in, &res, start+res.QueueWait)
-	} else {
+	default:
 		fallback = err.Kind == KindOverloaded
 		if r.s.Hooks.OnReject != nil {
 			r.s.Hooks.OnReject(ctx, Event{Agent: e.name, ID: res.ID, Err: err})
