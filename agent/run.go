@@ -67,8 +67,9 @@ func (h *Handle[In, Out]) Call(ctx context.Context, in In) (Out, error) {
 // Run calls the agent on the caller's goroutine and starts no goroutine of
 // its own; the attempt deadline is a context deadline, so an agent that
 // ignores its context is not interrupted (see [Agent]).
-func (h *Handle[In, Out]) Run(ctx context.Context, in In) Result[Out] {
-	return h.run(ctx, in, nil)
+func (h *Handle[In, Out]) Run(ctx context.Context, in In) (res Result[Out]) {
+	h.run(ctx, in, nil, &res)
+	return res
 }
 
 var (
@@ -76,7 +77,7 @@ var (
 	errTotalDeadline   = fmt.Errorf("%w (total timeout)", ErrAgentDeadline)
 )
 
-func (h *Handle[In, Out]) run(ctx context.Context, in In, decodeErr error) (res Result[Out]) {
+func (h *Handle[In, Out]) run(ctx context.Context, in In, decodeErr error, res *Result[Out]) {
 	e := h.e
 	r := e.reg
 	start := r.mono()
@@ -121,7 +122,7 @@ func (h *Handle[In, Out]) run(ctx context.Context, in In, decodeErr error) (res 
 		err = classify(ctx, ctx, cerr, pv)
 		fallback = h.retryable(ctx, err) // attempts used up
 	case err == nil:
-		err, fallback = h.attempts(ctx, in, &res, start+res.QueueWait)
+		err, fallback = h.attempts(ctx, in, res, start+res.QueueWait)
 	default:
 		fallback = err.Kind == KindOverloaded
 		if r.s.Hooks.OnReject != nil {
@@ -129,7 +130,7 @@ func (h *Handle[In, Out]) run(ctx context.Context, in In, decodeErr error) (res 
 		}
 	}
 	if err != nil {
-		h.fail(ctx, in, err, fallback, start, &res)
+		h.fail(ctx, in, err, fallback, start, res)
 	} else {
 		res.Duration = r.mono() - start
 	}
@@ -141,7 +142,6 @@ func (h *Handle[In, Out]) run(ctx context.Context, in In, decodeErr error) (res 
 		r.s.Hooks.OnComplete(ctx, Event{Agent: e.name, ID: res.ID, Attempt: res.Attempts, Err: res.Err,
 			Duration: res.Duration, Outcome: res.Outcome})
 	}
-	return res
 }
 
 func asError(err error) *Error {
@@ -474,7 +474,8 @@ func digest(in any) string {
 func (h *Handle[In, Out]) runJSON(ctx context.Context, body []byte) Result[json.RawMessage] {
 	var in In
 	derr := decodeStrict(body, &in)
-	r := h.run(ctx, in, derr)
+	var r Result[Out]
+	h.run(ctx, in, derr, &r)
 	out := Result[json.RawMessage]{Err: r.Err, Outcome: r.Outcome, Attempts: r.Attempts,
 		Duration: r.Duration, QueueWait: r.QueueWait, ID: r.ID}
 	if r.Err == nil {
