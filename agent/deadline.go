@@ -12,6 +12,11 @@ import (
 // when the agent first needs it, i.e. when it calls Done, asks for the
 // cause, derives a child context, or calls Err after the deadline. An agent
 // that never blocks on its context costs one small allocation and no timer.
+// Once one of an agent's attempt contexts has been materialised, the
+// runner builds the agent's later attempt contexts with
+// context.WithDeadlineCause directly (see entry.usesCtx): an agent that
+// waits on its context then costs the five allocations of that call, not
+// six.
 //
 // Behaviour is that of context.WithDeadlineCause(parent, deadline, cause):
 // Err reports DeadlineExceeded after the deadline, context.Cause reports
@@ -20,6 +25,8 @@ type deadlineCtx struct {
 	parent   context.Context
 	deadline time.Time
 	cause    error
+
+	used *atomic.Bool // set on materialisation, when not nil
 
 	mu     sync.Mutex  // serialises materialisation
 	ready  atomic.Bool // ctx and cancel are set; written once under mu
@@ -36,6 +43,9 @@ func (c *deadlineCtx) materialise() context.Context {
 	if !c.ready.Load() {
 		c.ctx, c.cancel = context.WithDeadlineCause(c.parent, c.deadline, c.cause)
 		c.ready.Store(true)
+		if c.used != nil {
+			c.used.Store(true)
+		}
 	}
 	return c.ctx
 }

@@ -67,3 +67,47 @@ func TestDeadlineCtxParentCancel(t *testing.T) {
 		}
 	})
 }
+
+// TestAttemptContextAfterMaterialising checks both ways an attempt context
+// is built: lazily for an agent that has never used its context, and
+// directly (context.WithDeadlineCause) once one of its attempt contexts was
+// materialised. Both must time out the same way, with the attempt cause.
+func TestAttemptContextAfterMaterialising(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		reg, err := New(Settings{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		type seen struct {
+			lazy  bool
+			cause error
+		}
+		var got []seen
+		wait := func(ctx context.Context, _ struct{}) (int, error) {
+			_, lazy := ctx.(*deadlineCtx)
+			<-ctx.Done()
+			got = append(got, seen{lazy, context.Cause(ctx)})
+			return 0, ctx.Err()
+		}
+		h, err := Register(reg, Func(Info{Name: "waits"}, wait), Options{Policy: Policy{Timeout: time.Second}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if r := h.Run(context.Background(), struct{}{}); !errors.Is(r.Err, KindTimeout) {
+				t.Fatalf("Run: %v, want a timeout", r.Err)
+			}
+		}
+		if len(got) != 2 || !got[0].lazy || got[1].lazy {
+			t.Fatalf("attempt contexts %+v: want the lazy one first, then a direct one", got)
+		}
+		for i, s := range got {
+			if !errors.Is(s.cause, ErrAgentDeadline) {
+				t.Errorf("attempt %d: cause %v, want the attempt deadline", i+1, s.cause)
+			}
+		}
+		if err := reg.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

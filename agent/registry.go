@@ -189,8 +189,12 @@ type entry struct {
 	optional bool
 	pol      policy
 	direct   bool // one attempt, no breaker, no deadline, no OnAttempt hook: run calls the agent itself
-	br       *breaker.Breaker
-	slots    chan struct{} // nil: no concurrency limit
+	// usesCtx is set once an attempt context of the agent has been
+	// materialised (the agent waited on it, asked for its cause or derived
+	// a child): its later attempts build the real deadline context at once.
+	usesCtx atomic.Bool
+	br      *breaker.Breaker
+	slots   chan struct{} // nil: no concurrency limit
 
 	queued   atomic.Int64
 	inflight inflight

@@ -288,6 +288,7 @@ func (h *Handle[In, Out]) attempt(ctx, runCtx context.Context, in In, n int, id 
 	}
 	actx := runCtx
 	var dc *deadlineCtx
+	var cancel context.CancelFunc
 	t, cause := p.timeout, errAttemptDeadline
 	if p.total > 0 && p.attempts == 1 && (t == 0 || p.total < t) {
 		t, cause = p.total, errTotalDeadline
@@ -295,8 +296,12 @@ func (h *Handle[In, Out]) attempt(ctx, runCtx context.Context, in In, n int, id 
 	if t > 0 {
 		dl := e.reg.epoch.Add(now + t)
 		if pd, ok := runCtx.Deadline(); !ok || dl.Before(pd) {
-			dc = &deadlineCtx{parent: runCtx, deadline: dl, cause: cause}
-			actx = dc
+			if e.usesCtx.Load() { // the lazy context would be materialised anyway: skip it
+				actx, cancel = context.WithDeadlineCause(runCtx, dl, cause)
+			} else {
+				dc = &deadlineCtx{parent: runCtx, deadline: dl, cause: cause, used: &e.usesCtx}
+				actx = dc
+			}
 		}
 	}
 	var t0 time.Duration
@@ -311,6 +316,9 @@ func (h *Handle[In, Out]) attempt(ctx, runCtx context.Context, in In, n int, id 
 	}
 	if dc != nil {
 		dc.stop()
+	}
+	if cancel != nil {
+		cancel()
 	}
 	if e.br != nil {
 		permit.Done(breakerOutcome(ae))
