@@ -173,7 +173,12 @@ func (b *Breaker) run(ctx context.Context, fn func(context.Context) error) error
 		if err != nil {
 			b.leanError(ctx, g, err)
 		} else {
-			b.windowSuccess(g)
+			if g.consec.Load() != 0 {
+				g.consec.Store(0)
+			}
+			if c, n := g.tw.count(); n&63 == 0 { // tw.success, inlined
+				g.tw.tick(c, n)
+			}
 		}
 		return err
 	}
@@ -253,7 +258,12 @@ func call[T any](ctx context.Context, b *Breaker, g *gen, fn func(context.Contex
 		if err != nil {
 			b.leanError(ctx, g, err)
 		} else {
-			b.windowSuccess(g)
+			if g.consec.Load() != 0 {
+				g.consec.Store(0)
+			}
+			if c, n := g.tw.count(); n&63 == 0 { // tw.success, inlined
+				g.tw.tick(c, n)
+			}
 		}
 		return v, err
 	}
@@ -266,15 +276,6 @@ func call[T any](ctx context.Context, b *Breaker, g *gen, fn func(context.Contex
 		return err
 	})
 	return v, err
-}
-
-// windowSuccess records a success on the time-window path: no clock read,
-// one striped add.
-func (b *Breaker) windowSuccess(g *gen) {
-	if g.consec.Load() != 0 {
-		g.consec.Store(0)
-	}
-	g.tw.success()
 }
 
 // leanError records a non-nil error on the lean closed path.

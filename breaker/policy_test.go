@@ -2,6 +2,7 @@ package breaker_test
 
 import (
 	"context"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -159,5 +160,50 @@ func TestCustomClassify(t *testing.T) {
 	_ = b.Do(context.Background(), func(context.Context) error { return context.DeadlineExceeded })
 	if b.State() != breaker.StateOpen {
 		t.Fatal("not tripped")
+	}
+}
+
+// TestCallMatchesDo checks that the generic Call records exactly what Do
+// records, on each closed-state path (consecutive failures only, a time
+// window, a count window): two breakers fed the same outcomes, one through
+// Do and one through Call, must have the same snapshot after every call.
+// The run starts with 70 successes at one instant, so that a time window's
+// stripe also takes its periodic clock read, then lets time pass.
+func TestCallMatchesDo(t *testing.T) {
+	cases := []struct {
+		name string
+		s    breaker.Settings
+	}{
+		{"consecutive failures", breaker.Settings{ConsecutiveFailures: 3}},
+		{"time window", breaker.Settings{ConsecutiveFailures: -1, FailureRate: 0.5, MinCalls: 4, Window: 4 * time.Second, WindowBuckets: 4}},
+		{"count window", breaker.Settings{ConsecutiveFailures: -1, FailureRate: 0.5, MinCalls: 4, WindowCalls: 8}},
+	}
+	pattern := strings.Repeat("S", 70) + "FSFSSF" + strings.Repeat("S", 10) + strings.Repeat("F", 100)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				viaDo, viaCall := mustNew(t, c.s), mustNew(t, c.s)
+				for i, o := range pattern {
+					fn := succeeding
+					if o == 'F' {
+						fn = failing
+					}
+					errDo := viaDo.Do(context.Background(), fn)
+					_, errCall := breaker.Call(context.Background(), viaCall, func(ctx context.Context) (int, error) { return 1, fn(ctx) })
+					if (errDo == nil) != (errCall == nil) {
+						t.Fatalf("call %d (%c): Do returned %v, Call %v", i, o, errDo, errCall)
+					}
+					if diff := cmp.Diff(viaDo.Snapshot(), viaCall.Snapshot()); diff != "" {
+						t.Fatalf("call %d (%c): snapshots differ (-Do +Call):\n%s", i, o, diff)
+					}
+					if i >= 70 && i%7 == 0 {
+						advance(300 * time.Millisecond)
+					}
+				}
+				if viaDo.State() != breaker.StateOpen {
+					t.Errorf("state after the run: %v, want open (the pattern ends with 100 failures)", viaDo.State())
+				}
+			})
+		})
 	}
 }

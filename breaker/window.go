@@ -112,15 +112,27 @@ func newTimeWindow(span time.Duration, buckets int, now time.Time) *timeWindow {
 }
 
 func (w *timeWindow) success() {
-	c := &w.succ[w.cur.Load()+stripeHint()&(w.stripes-1)]
-	if n := c.v.Add(1); n&63 == 0 {
-		now := time.Now()
-		if int64(now.Sub(w.origin)/w.width) == w.epoch.Load() {
-			c.acked.Store(n) // this stripe's successes so far are known to be in this epoch
-			return
-		}
-		w.advance(now)
+	if c, n := w.count(); n&63 == 0 {
+		w.tick(c, n)
 	}
+}
+
+// count adds a success to the caller's stripe of the current bucket and
+// returns the stripe and its new count; success's caller must call tick
+// when the count is a multiple of 64. It is small enough to be inlined.
+func (w *timeWindow) count() (*succCell, int64) {
+	c := &w.succ[w.cur.Load()+stripeHint()&(w.stripes-1)]
+	return c, c.v.Add(1)
+}
+
+// tick is the clock read of every 64th success on a stripe.
+func (w *timeWindow) tick(c *succCell, n int64) {
+	now := time.Now()
+	if int64(now.Sub(w.origin)/w.width) == w.epoch.Load() {
+		c.acked.Store(n) // this stripe's successes so far are known to be in this epoch
+		return
+	}
+	w.advance(now)
 }
 
 func (w *timeWindow) addAt(now time.Time, fail, slow bool) {
