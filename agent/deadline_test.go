@@ -6,6 +6,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 type key struct{}
@@ -110,4 +112,67 @@ func TestAttemptContextAfterMaterialising(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestDirectAttemptMatchesAttemptLoop checks that run's path for one plain
+// attempt (entry.direct) ends every kind of execution as the general
+// attempt loop does. The loop is forced by a one-hour timeout, which the
+// agents never reach.
+func TestDirectAttemptMatchesAttemptLoop(t *testing.T) {
+	boom := errors.New("boom")
+	cases := []struct {
+		name     string
+		fn       func(context.Context, int) (int, error)
+		fallback bool
+		cancel   bool // the caller's context is done before the call
+	}{
+		{"success", func(_ context.Context, n int) (int, error) { return n + 1, nil }, false, false},
+		{"internal error", func(context.Context, int) (int, error) { return 0, boom }, false, false},
+		{"internal error, degraded answer", func(context.Context, int) (int, error) { return 0, boom }, true, false},
+		{"permanent error, no degraded answer", func(context.Context, int) (int, error) { return 0, Permanent(boom) }, true, false},
+		{"panic", func(context.Context, int) (int, error) { panic("kaboom") }, true, false},
+		{"caller gone", func(_ context.Context, n int) (int, error) { return n, nil }, true, true},
+	}
+	type summary struct {
+		Output, Attempts int
+		Outcome          Outcome
+		Kind             Kind
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got [2]summary
+			for i, p := range []Policy{{}, {Timeout: time.Hour}} {
+				reg, err := New(Settings{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				a := Func(Info{Name: "a"}, c.fn)
+				if c.fallback {
+					a.Fallback = func(context.Context, int, error) (int, error) { return -1, nil }
+				}
+				h, err := Register(reg, a, Options{Policy: p})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if h.e.direct != (i == 0) {
+					t.Fatalf("policy %+v: direct = %v", p, h.e.direct)
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				if c.cancel {
+					cancel()
+				}
+				r := h.Run(ctx, 41)
+				cancel()
+				got[i] = summary{Output: r.Output, Attempts: r.Attempts, Outcome: r.Outcome}
+				if ae, ok := r.Err.(*Error); ok {
+					got[i].Kind = ae.Kind
+				} else if r.Err != nil {
+					t.Fatalf("Run error %T, want *Error", r.Err)
+				}
+			}
+			if diff := cmp.Diff(got[1], got[0]); diff != "" {
+				t.Errorf("direct path differs from the attempt loop (-loop +direct):\n%s", diff)
+			}
+		})
+	}
 }

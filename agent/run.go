@@ -108,7 +108,7 @@ func (h *Handle[In, Out]) run(ctx context.Context, in In, decodeErr error, res *
 	}
 	fallback := false
 	switch {
-	case err == nil && e.direct: // the attempt loop of attempts, for one plain attempt
+	case err == nil && e.direct: // attempts, for one plain attempt, without its two frames (TestDirectAttemptMatchesAttemptLoop keeps them in step)
 		if ctx.Err() != nil {
 			err = callerError(ctx, nil)
 			break
