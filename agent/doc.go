@@ -67,6 +67,17 @@
 // entry holds the cause's text, the attempts, durations, the request id, a
 // sha256 digest of the input (never the input) and the stack of a panic.
 //
+// Executions rejected before the agent was called (invalid input, a
+// disabled agent, no concurrency slot, an open breaker) write at most
+// [Settings.RejectionEntries] entries per agent per second (default 10).
+// The ledger is an audit trail with size retention: without the limit, a
+// client sending bad requests as fast as it can would make each one a
+// durable write and could push older entries out. The rejections past the
+// limit are counted, the next rejection entry carries the count as its
+// "suppressed" attribute, and [Hooks] see every one; such a rejection's
+// execution id is then found in no entry. Executions that called the
+// agent always get their one entry.
+//
 // # Observability
 //
 // [Hooks] observe start, attempts, retries, rejections, breaker

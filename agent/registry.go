@@ -38,8 +38,18 @@ type Settings struct {
 	// Kinds holds a policy per agent kind ([Info.Kind]).
 	Kinds map[string]Policy
 	// Ledger, when not nil, receives exactly one entry per failed or
-	// degraded execution.
+	// degraded execution that called the agent. Executions rejected before
+	// any attempt are limited by RejectionEntries.
 	Ledger Recorder
+	// RejectionEntries bounds the ledger entries, per agent and per second,
+	// of executions that never called the agent (Result.Attempts == 0:
+	// invalid input, disabled, no concurrency slot, breaker open, registry
+	// closed), so that a flood of bad or refused requests cannot fill the
+	// ledger (and, with size retention, push older entries out of it). The
+	// rejections past the limit are counted, and the next rejection entry
+	// of the agent carries the count as its "suppressed" attribute; hooks
+	// still see every one. Default 10; negative: no limit.
+	RejectionEntries int
 	// Hooks observe executions.
 	Hooks Hooks
 	// Enabled, when not nil, is the feature flag checked on every call (and
@@ -141,6 +151,9 @@ func New(s Settings) (*Registry, error) {
 			return nil, fmt.Errorf("%w (kind %q)", err, k)
 		}
 	}
+	if s.RejectionEntries == 0 {
+		s.RejectionEntries = 10
+	}
 	if s.StartConcurrency < 0 || s.HealthTTL < 0 {
 		return nil, errors.New("agent: negative start concurrency or health ttl")
 	}
@@ -198,6 +211,7 @@ type entry struct {
 
 	queued   atomic.Int64
 	inflight inflight
+	rejects  rejectWindow
 	disabled atomic.Bool
 	ready    atomic.Bool // Init done, or none needed
 	initErr  atomic.Pointer[error]

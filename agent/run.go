@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -415,8 +416,47 @@ func (h *Handle[In, Out]) fail(ctx context.Context, in In, err *Error, fallback 
 		}
 	}
 	res.Duration = e.reg.mono() - start
-	if e.reg.s.Ledger != nil {
-		h.record(ctx, in, err, res)
+	if e.reg.s.Ledger == nil {
+		return
+	}
+	var suppressed int64
+	if res.Attempts == 0 && e.reg.s.RejectionEntries > 0 {
+		if !e.rejects.admit(start+res.Duration, e.reg.s.RejectionEntries) {
+			e.rejects.suppressed.Add(1)
+			return
+		}
+		suppressed = e.rejects.suppressed.Swap(0)
+	}
+	h.record(ctx, in, err, res, suppressed)
+}
+
+// rejectWindow counts an agent's rejection entries in the current second
+// of the registry's clock: the second in the high 40 bits of w, the count
+// in the low 24, updated together by compare-and-swap.
+type rejectWindow struct {
+	w          atomic.Uint64
+	suppressed atomic.Int64 // rejections not recorded since the last rejection entry
+}
+
+const rejectCountBits = 24
+
+// admit reports whether a rejection at now (registry time) may write an
+// entry: fewer than limit have in now's second.
+func (w *rejectWindow) admit(now time.Duration, limit int) bool {
+	sec := uint64(now / time.Second)
+	lim := uint64(min(limit, 1<<rejectCountBits-1))
+	for {
+		old := w.w.Load()
+		n := old & (1<<rejectCountBits - 1)
+		if old>>rejectCountBits != sec {
+			n = 0
+		}
+		if n >= lim {
+			return false
+		}
+		if w.w.CompareAndSwap(old, sec<<rejectCountBits|(n+1)) {
+			return true
+		}
 	}
 }
 
@@ -437,7 +477,7 @@ var kindSeverity = [numKinds]ledger.Severity{
 }
 
 // record writes the execution's one ledger entry.
-func (h *Handle[In, Out]) record(ctx context.Context, in In, err *Error, res *Result[Out]) {
+func (h *Handle[In, Out]) record(ctx context.Context, in In, err *Error, res *Result[Out], suppressed int64) {
 	e := h.e
 	typ := "agent." + kindType[err.Kind]
 	msg := "agent " + e.name + " " + res.Outcome.String() + ": " + err.Kind.String()
@@ -453,6 +493,9 @@ func (h *Handle[In, Out]) record(ctx context.Context, in In, err *Error, res *Re
 	}
 	if err.Err != nil {
 		attrs = append(attrs, slog.String("error", err.Err.Error()))
+	}
+	if suppressed > 0 {
+		attrs = append(attrs, slog.Int64("suppressed", suppressed))
 	}
 	_, lerr := e.reg.s.Ledger.Record(context.WithoutCancel(ctx), ledger.Entry{
 		ID: res.ID, Type: typ, Severity: kindSeverity[err.Kind], Message: msg, Component: e.name,
