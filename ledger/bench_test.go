@@ -57,6 +57,11 @@ func runWriters(b *testing.B, l *ledger.Ledger, writers int) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rec/s")
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+	// What set the rate: records per fsync, and the fsync's own time.
+	if st := l.Stats(); st.Commits > 0 {
+		b.ReportMetric(float64(st.Records)/float64(st.Commits), "rec/commit")
+		b.ReportMetric(float64(st.CommitTime.Microseconds())/float64(st.Commits), "commit-us")
+	}
 }
 
 // BenchmarkRecord measures Record on the file store with 512-byte entries.

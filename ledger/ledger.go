@@ -173,6 +173,7 @@ type Ledger struct {
 	flushing bool     // a leader is writing a batch
 	lastSync time.Time
 	gatherCh chan struct{} // closed when every active Record call has queued (see commit)
+	stats    Stats
 
 	// active counts the GroupCommit Record calls between entry and
 	// return; gathering reports whether a writer waits on gatherCh. Both
@@ -352,7 +353,17 @@ func (l *Ledger) Record(ctx context.Context, e Entry) (ID, error) {
 	}
 
 	if l.opts.Durability != GroupCommit {
+		var t0 time.Time
+		if l.opts.Durability == SyncEach {
+			t0 = time.Now()
+		}
 		err := l.store.Append(sctx, rb.recs[:], l.opts.Durability == SyncEach)
+		if err == nil {
+			l.stats.Records++
+			if l.opts.Durability == SyncEach {
+				l.stats.commit(time.Since(t0))
+			}
+		}
 		if err == nil && l.opts.Durability == SyncInterval {
 			if now := time.Now(); now.Sub(l.lastSync) >= l.opts.SyncInterval {
 				l.lastSync = now
@@ -474,20 +485,30 @@ func (l *Ledger) commit(b *batch) {
 	}
 	failed := l.failed
 	l.mu.Unlock()
+	var took time.Duration
 	if failed != nil {
 		b.err = failed
-	} else if err := l.store.Append(context.Background(), b.recs, true); err != nil {
-		b.err = err
-		l.mu.Lock()
-		if l.failed == nil {
-			l.failed = fmt.Errorf("%w: %w", ErrStopped, err)
+	} else {
+		t0 := time.Now()
+		err := l.store.Append(context.Background(), b.recs, true)
+		took = time.Since(t0)
+		if err != nil {
+			b.err = err
+			l.mu.Lock()
+			if l.failed == nil {
+				l.failed = fmt.Errorf("%w: %w", ErrStopped, err)
+			}
+			l.mu.Unlock()
 		}
-		l.mu.Unlock()
 	}
 	recs := b.recs
 	clear(recs)
 	close(b.wake) // b.recs is not read after this point; no token is left in it
 	l.mu.Lock()
+	if b.err == nil {
+		l.stats.Records += uint64(len(recs))
+		l.stats.commit(took)
+	}
 	if cap(recs) <= 4096 {
 		l.spare = recs[:0]
 	}
@@ -525,6 +546,38 @@ func (l *Ledger) leave() {
 }
 
 func hashOf(data []byte) Hash { return sha256.Sum256(data) }
+
+// Stats are a Ledger's write counters since [Open] or [New], for
+// monitoring. Records/Commits is how many records share an fsync, and
+// CommitTime/Commits how long a durable write takes: the two numbers that
+// set group commit's rate (see the package doc, Durability).
+type Stats struct {
+	// Records is the number of records written to the store (for which
+	// Record returned nil).
+	Records uint64
+	// Commits is the number of durable writes: store appends that end
+	// with a sync, one per batch in GroupCommit mode and one per record
+	// in SyncEach mode. The NoSync and SyncInterval modes make none.
+	Commits uint64
+	// CommitTime is the total time of those writes, sync included.
+	CommitTime time.Duration
+	// MaxCommit is the longest of them.
+	MaxCommit time.Duration
+}
+
+// commit counts one durable write that took d.
+func (s *Stats) commit(d time.Duration) {
+	s.Commits++
+	s.CommitTime += d
+	s.MaxCommit = max(s.MaxCommit, d)
+}
+
+// Stats returns the ledger's counters.
+func (l *Ledger) Stats() Stats {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.stats
+}
 
 // Sync makes every record accepted so far durable.
 func (l *Ledger) Sync(ctx context.Context) error {
