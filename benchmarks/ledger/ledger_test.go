@@ -108,6 +108,11 @@ func BenchmarkDurableAppend(b *testing.B) {
 					_, err := led.Record(context.Background(), e)
 					return err
 				})
+				// the disk's part: records per fsync and the fsync's time
+				if st := led.Stats(); st.Commits > 0 {
+					b.ReportMetric(float64(st.Records)/float64(st.Commits), "rec/commit")
+					b.ReportMetric(float64(st.CommitTime.Microseconds())/float64(st.Commits), "commit-us")
+				}
 			})
 			b.Run("seed-rewrite", func(b *testing.B) {
 				path := filepath.Join(b.TempDir(), "seed.json")
