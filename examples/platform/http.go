@@ -220,8 +220,30 @@ func (p *platform) onDecision(ctx context.Context, d rbac.Decision) {
 	}
 }
 
+// maxDenialEntries is how many denials a second reach the ledger. The rest
+// are counted in devskyy_rbac_denials_unrecorded_total, and the next
+// recorded denial carries their number as "suppressed": a flood of
+// unauthenticated requests neither fills the ledger nor pushes older
+// entries out through its size retention.
+const maxDenialEntries = 10
+
 func (p *platform) recordDenials() {
+	var sec int64
+	var n, skipped int
 	for e := range p.denials {
+		if now := time.Now().Unix(); now != sec {
+			sec, n = now, 0
+		}
+		if n >= maxDenialEntries {
+			skipped++
+			p.metrics.denialsDropped.Add(1)
+			continue
+		}
+		n++
+		if skipped > 0 {
+			e.Attrs = append(e.Attrs, slog.Int("suppressed", skipped))
+			skipped = 0
+		}
 		if _, err := p.led.Record(context.Background(), e); err != nil && !errors.Is(err, ledger.ErrClosed) {
 			p.log.Error("recording a denial failed", "err", err)
 		}

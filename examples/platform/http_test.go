@@ -3,13 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/devskyy/devskyy/ledger"
 	"github.com/devskyy/devskyy/rbac"
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestRecoverPanicsRecordsAndHidesDetail(t *testing.T) {
@@ -97,4 +101,49 @@ func TestDecisionAfterShutdownIsDropped(t *testing.T) {
 	if got := p.metrics.denialsDropped.Load(); got != 2 {
 		t.Errorf("dropped = %d, want 2", got)
 	}
+}
+
+// At most maxDenialEntries denials a second reach the ledger; the next one
+// recorded carries the number skipped, and the metric counts them.
+func TestDenialsRateLimited(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		led, err := ledger.New(ledger.NewMemoryStore(), ledger.Options{Durability: ledger.NoSync})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer led.Close()
+		p := &platform{metrics: newMetrics(), denials: make(chan ledger.Entry, 64), led: led, log: slog.New(slog.DiscardHandler)}
+		done := make(chan struct{})
+		go func() { p.recordDenials(); close(done) }()
+		deny := rbac.Decision{Reason: rbac.ReasonMissingToken}
+		for range maxDenialEntries + 5 {
+			p.onDecision(context.Background(), deny)
+		}
+		synctest.Wait()
+		time.Sleep(time.Second) // the next second
+		p.onDecision(context.Background(), deny)
+		close(p.denials)
+		<-done
+		var suppressed []int64
+		for e, err := range led.Query(context.Background(), ledger.Filter{Type: "rbac.denied"}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := int64(0)
+			for _, a := range e.Attrs {
+				if a.Key == "suppressed" {
+					n = a.Value.Int64()
+				}
+			}
+			suppressed = append(suppressed, n)
+		}
+		want := make([]int64, maxDenialEntries+1)
+		want[maxDenialEntries] = 5
+		if diff := cmp.Diff(want, suppressed); diff != "" {
+			t.Errorf("suppressed per recorded denial (-want +got):\n%s", diff)
+		}
+		if got := p.metrics.denialsDropped.Load(); got != 5 {
+			t.Errorf("unrecorded = %d, want 5", got)
+		}
+	})
 }
